@@ -1,0 +1,329 @@
+// Package sse decodes a text/event-stream byte stream into events, as the
+// WHATWG HTML standard's "Server-sent events" section (§9.2.6, "Parsing an
+// event stream", and §9.2.7, "Interpreting an event stream") defines it.
+//
+// The decoder is push-based: a browser hands a client the response body in
+// chunks of arbitrary size, so callers Feed each chunk as it arrives and the
+// decoder reports what it completes to a Handler. Lines, UTF-8 sequences and
+// CRLF pairs may be split across chunks anywhere; the events reported do not
+// depend on where the splits fall.
+//
+// The package is pure Go: it has no JavaScript dependency and is tested
+// natively.
+package sse
+
+import (
+	"bytes"
+	"errors"
+	"strconv"
+	"time"
+)
+
+// An Event is one dispatched message event. Its slices alias the decoder's
+// buffers and are valid only during the Handler call that receives them.
+type Event struct {
+	// Type is the event type: the last "event" field's value, or "message"
+	// when the event had none.
+	Type []byte
+	// Data is the data buffer with its final LF removed.
+	Data []byte
+	// LastEventID is the event source's last event ID string at dispatch.
+	LastEventID []byte
+}
+
+// A Handler receives the decoder's results in stream order.
+type Handler interface {
+	// Event is called once for each dispatched event.
+	Event(Event)
+	// Retry is called when a "retry" field sets the reconnection time.
+	Retry(time.Duration)
+}
+
+// Limits bound the memory a decoder uses on hostile input. A zero field means
+// no limit.
+type Limits struct {
+	// MaxLine is the longest line, in bytes, the decoder buffers.
+	MaxLine int
+	// MaxEvent is the largest data buffer, in bytes, of one event.
+	MaxEvent int
+}
+
+// ErrLineTooLong and ErrEventTooLarge are wrapped by the *LimitError that
+// Feed returns when input exceeds the decoder's Limits.
+var (
+	ErrLineTooLong   = errors.New("sse: line exceeds the maximum line size")
+	ErrEventTooLarge = errors.New("sse: event data exceeds the maximum event size")
+)
+
+// A LimitError reports input that exceeded a limit. Once Feed has returned
+// one, the decoder discards further input until Reset.
+type LimitError struct {
+	Err   error // ErrLineTooLong or ErrEventTooLarge
+	Limit int   // the limit in bytes
+}
+
+func (e *LimitError) Error() string {
+	return e.Err.Error() + " (" + strconv.Itoa(e.Limit) + " bytes)"
+}
+
+func (e *LimitError) Unwrap() error { return e.Err }
+
+// keepCapacity is the largest buffer capacity kept across events; a buffer
+// that grew beyond it for one large event is released afterwards.
+const keepCapacity = 64 << 10
+
+var (
+	messageType = []byte("message")
+	bom         = []byte{0xEF, 0xBB, 0xBF}
+)
+
+// A Decoder holds the state of one event stream: a partial line, the data,
+// event type and last event ID buffers, and the source's last event ID
+// string. The zero value is ready to use with no limits.
+type Decoder struct {
+	Limits Limits
+
+	line        []byte // the start of a line whose end has not arrived
+	data        []byte // the data buffer, each line followed by LF
+	eventType   []byte // the event type buffer
+	idBuffer    []byte // the last event ID buffer
+	lastEventID []byte // the last event ID string, updated at dispatch
+
+	started bool  // true once the stream's first bytes were checked for a BOM
+	skipLF  bool  // the previous chunk ended in CR: a leading LF ends no line
+	failed  error // a sticky *LimitError
+}
+
+// Reset prepares the decoder for a new stream, as at each reconnection: the
+// buffers are emptied and the next bytes may start with a BOM. The last event
+// ID survives, as in browsers, where a reconnection's stream starts with the
+// last event ID buffer holding the source's last event ID string.
+func (d *Decoder) Reset() {
+	d.line = d.line[:0]
+	d.data = d.data[:0]
+	d.eventType = d.eventType[:0]
+	d.idBuffer = append(d.idBuffer[:0], d.lastEventID...)
+	d.started = false
+	d.skipLF = false
+	d.failed = nil
+}
+
+// LastEventID returns the source's last event ID string: the last event ID
+// buffer's value at the most recent dispatch. The slice is valid until the
+// next call to Feed, Reset or SetLastEventID.
+func (d *Decoder) LastEventID() []byte { return d.lastEventID }
+
+// SetLastEventID sets the last event ID string and buffer, for example to an
+// initial value chosen by the application.
+func (d *Decoder) SetLastEventID(id string) {
+	d.lastEventID = append(d.lastEventID[:0], id...)
+	d.idBuffer = append(d.idBuffer[:0], id...)
+}
+
+// Feed decodes the next chunk of the stream, calling h for each event and
+// retry field it completes. It returns a *LimitError when the input exceeds
+// the decoder's Limits; the decoder then discards all input until Reset.
+func (d *Decoder) Feed(chunk []byte, h Handler) error {
+	if d.failed != nil {
+		return d.failed
+	}
+	if !d.started {
+		var done bool
+		if chunk, done = d.stripBOM(chunk); !done {
+			return nil
+		}
+	}
+	if d.skipLF && len(chunk) > 0 {
+		d.skipLF = false
+		if chunk[0] == '\n' {
+			chunk = chunk[1:]
+		}
+	}
+	if err := d.scanLines(chunk, h); err != nil {
+		d.failed = err
+		return err
+	}
+	return nil
+}
+
+// stripBOM removes one leading U+FEFF BYTE ORDER MARK, which the UTF-8
+// decode algorithm strips (Encoding §4.1), even when chunks split it. It
+// reports done=false while it cannot yet tell whether the stream starts with
+// a BOM; the prefix seen so far waits in d.line. When the stream turns out not
+// to start with a BOM, that prefix stays in d.line as the start of the first
+// line: its bytes are neither CR nor LF, so they cannot end a line.
+func (d *Decoder) stripBOM(chunk []byte) (rest []byte, done bool) {
+	have := len(d.line)
+	need := len(bom) - have
+	if len(chunk) < need {
+		if bytes.Equal(chunk, bom[have:have+len(chunk)]) {
+			d.line = append(d.line, chunk...)
+			return nil, false
+		}
+	} else if bytes.Equal(chunk[:need], bom[have:]) {
+		d.line = d.line[:0]
+		d.started = true
+		return chunk[need:], true
+	}
+	d.started = true
+	return chunk, true
+}
+
+// scanLines splits chunk into lines ended by CRLF, LF or CR (§9.2.6) and
+// interprets each complete one. The start of a line whose end is not in
+// chunk waits in d.line. Lines are found with bytes.IndexByte; a chunk with
+// no CR, the usual case, is scanned for LF alone.
+func (d *Decoder) scanLines(chunk []byte, h Handler) error {
+	nextCR, nextLF := -2, -2 // index of the next CR and LF at or after pos; -1: none left
+	pos := 0
+	for pos < len(chunk) {
+		if nextLF != -1 && nextLF < pos {
+			nextLF = indexFrom(chunk, pos, '\n')
+		}
+		if nextCR != -1 && nextCR < pos {
+			nextCR = indexFrom(chunk, pos, '\r')
+		}
+		end := nextLF
+		if nextCR >= 0 && (end < 0 || nextCR < end) {
+			end = nextCR
+		}
+		if end < 0 {
+			return d.keepPartialLine(chunk[pos:])
+		}
+		line := chunk[pos:end]
+		if len(d.line) > 0 {
+			if err := d.keepPartialLine(line); err != nil {
+				return err
+			}
+			line = d.line
+		} else if d.Limits.MaxLine > 0 && len(line) > d.Limits.MaxLine {
+			return &LimitError{ErrLineTooLong, d.Limits.MaxLine}
+		}
+		pos = end + 1
+		if chunk[end] == '\r' {
+			if pos == len(chunk) {
+				d.skipLF = true
+			} else if chunk[pos] == '\n' {
+				pos++
+			}
+		}
+		if err := d.interpret(line, h); err != nil {
+			return err
+		}
+		d.line = shrink(d.line)
+	}
+	return nil
+}
+
+// keepPartialLine appends part of a line to d.line, within the line limit.
+func (d *Decoder) keepPartialLine(part []byte) error {
+	if d.Limits.MaxLine > 0 && len(d.line)+len(part) > d.Limits.MaxLine {
+		return &LimitError{ErrLineTooLong, d.Limits.MaxLine}
+	}
+	d.line = append(d.line, part...)
+	return nil
+}
+
+func indexFrom(b []byte, from int, c byte) int {
+	if i := bytes.IndexByte(b[from:], c); i >= 0 {
+		return from + i
+	}
+	return -1
+}
+
+// interpret processes one line (§9.2.6): a blank line dispatches the event, a
+// line starting with a colon is a comment, and any other line is a field
+// whose name runs to the first colon (or the end of the line) and whose
+// value is the rest, less one leading space.
+func (d *Decoder) interpret(line []byte, h Handler) error {
+	if len(line) == 0 {
+		d.dispatch(h)
+		return nil
+	}
+	if line[0] == ':' {
+		return nil
+	}
+	name, value := line, []byte(nil)
+	if i := bytes.IndexByte(line, ':'); i >= 0 {
+		name, value = line[:i], line[i+1:]
+		if len(value) > 0 && value[0] == ' ' {
+			value = value[1:]
+		}
+	}
+	switch string(name) {
+	case "data":
+		if d.Limits.MaxEvent > 0 && len(d.data)+len(value)+1 > d.Limits.MaxEvent {
+			return &LimitError{ErrEventTooLarge, d.Limits.MaxEvent}
+		}
+		d.data = append(d.data, value...)
+		d.data = append(d.data, '\n')
+	case "event":
+		d.eventType = append(d.eventType[:0], value...)
+	case "id":
+		if bytes.IndexByte(value, 0) < 0 {
+			d.idBuffer = append(d.idBuffer[:0], value...)
+		}
+	case "retry":
+		if ms, ok := parseRetry(value); ok {
+			h.Retry(ms)
+		}
+	}
+	// Any other field is ignored.
+	return nil
+}
+
+// maxRetry is the longest reconnection time representable as a Duration.
+const maxRetry = time.Duration(1<<63 - 1)
+
+// parseRetry interprets a retry field's value: only a non-empty string of
+// ASCII digits sets the reconnection time, as milliseconds in base ten. Like
+// Chromium, it ignores a value too large for an unsigned 64-bit integer; a
+// value too large for a Duration saturates.
+func parseRetry(value []byte) (time.Duration, bool) {
+	if len(value) == 0 {
+		return 0, false
+	}
+	var ms uint64
+	for _, c := range value {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		next := ms*10 + uint64(c-'0')
+		if ms > (1<<64-1)/10 || next < ms*10 {
+			return 0, false
+		}
+		ms = next
+	}
+	if ms > uint64(maxRetry/time.Millisecond) {
+		return maxRetry, true
+	}
+	return time.Duration(ms) * time.Millisecond, true
+}
+
+// dispatch implements "dispatch the event" (§9.2.6): the last event ID string
+// takes the buffer's value; an event with an empty data buffer is dropped;
+// otherwise the data loses its final LF and the event goes to h with the
+// type "message" unless an event field named another. The data and event
+// type buffers are then emptied.
+func (d *Decoder) dispatch(h Handler) {
+	if !bytes.Equal(d.lastEventID, d.idBuffer) {
+		d.lastEventID = append(d.lastEventID[:0], d.idBuffer...)
+	}
+	if len(d.data) > 0 {
+		eventType := d.eventType
+		if len(eventType) == 0 {
+			eventType = messageType
+		}
+		h.Event(Event{Type: eventType, Data: d.data[:len(d.data)-1], LastEventID: d.lastEventID})
+	}
+	d.data = shrink(d.data)
+	d.eventType = d.eventType[:0]
+}
+
+// shrink empties a buffer, releasing it if one large event grew it.
+func shrink(b []byte) []byte {
+	if cap(b) > keepCapacity {
+		return nil
+	}
+	return b[:0]
+}
