@@ -1,0 +1,116 @@
+package refserver
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestStatic(t *testing.T) {
+	root := t.TempDir()
+	files := map[string]string{
+		"web/index.html":      "<!doctype html>index",
+		"web/demo/page.html":  "page",
+		"web/module.mjs":      "export {}",
+		"web/app.wasm":        "\x00asm",
+		"dist/polyfill.js":    "polyfill",
+		"dist/polyfill.wasm":  "\x00asm dist",
+		"secret.txt":          "SECRET in root",
+		"web/../outside.html": "SECRET beside web",
+	}
+	for name, content := range files {
+		writeFile(t, filepath.Join(root, name), content)
+	}
+	if err := os.Symlink(filepath.Join(root, "secret.txt"), filepath.Join(root, "web", "link.txt")); err != nil {
+		t.Fatal(err)
+	}
+	srv := New(Options{Root: root})
+
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		wantBody   string
+		wantType   string
+	}{
+		{"index", "/", 200, "<!doctype html>index", "text/html; charset=utf-8"},
+		{"nested page", "/demo/page.html", 200, "page", "text/html; charset=utf-8"},
+		{"module script", "/module.mjs", 200, "export {}", "text/javascript; charset=utf-8"},
+		{"wasm", "/app.wasm", 200, "\x00asm", "application/wasm"},
+		{"dist script", "/dist/polyfill.js", 200, "polyfill", "text/javascript; charset=utf-8"},
+		{"dist wasm", "/dist/polyfill.wasm", 200, "\x00asm dist", "application/wasm"},
+		{"missing", "/nothing.html", 404, "", ""},
+		{"missing in dist", "/dist/nothing.js", 404, "", ""},
+		{"dot-dot", "/../secret.txt", 0, "", ""},
+		{"dot-dot from dist", "/dist/../secret.txt", 0, "", ""},
+		{"dot-dot twice from dist", "/dist/../../secret.txt", 0, "", ""},
+		{"encoded dot-dot", "/%2e%2e/secret.txt", 0, "", ""},
+		{"encoded slash", "/dist/..%2fsecret.txt", 0, "", ""},
+		{"encoded slash twice", "/dist/..%2f..%2fsecret.txt", 0, "", ""},
+		{"fully encoded", "/%2e%2e%2f%2e%2e%2fsecret.txt", 0, "", ""},
+		{"backslash", "/..%5csecret.txt", 0, "", ""},
+		{"sibling of web", "/../outside.html", 0, "", ""},
+		{"symbolic link out", "/link.txt", 0, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			srv.ServeHTTP(w, httptest.NewRequest("GET", tt.path, nil))
+			body := w.Body.String()
+			if strings.Contains(body, "SECRET") {
+				t.Fatalf("GET %s served a file outside its directory: %d %q", tt.path, w.Code, body)
+			}
+			if tt.wantStatus == 0 {
+				// Any refusal will do: a redirect to the cleaned
+				// path, or 400, 403, 404.
+				if w.Code == http.StatusOK {
+					t.Errorf("GET %s: 200 %q, want a refusal", tt.path, body)
+				}
+				return
+			}
+			if w.Code != tt.wantStatus {
+				t.Fatalf("GET %s: %d, want %d", tt.path, w.Code, tt.wantStatus)
+			}
+			if tt.wantStatus != http.StatusOK {
+				return
+			}
+			if body != tt.wantBody {
+				t.Errorf("GET %s: %q, want %q", tt.path, body, tt.wantBody)
+			}
+			if got := w.Header().Get("Content-Type"); got != tt.wantType {
+				t.Errorf("GET %s: Content-Type %q, want %q", tt.path, got, tt.wantType)
+			}
+			if got := w.Header().Get("Cache-Control"); got != "no-cache" {
+				t.Errorf("GET %s: Cache-Control %q, want no-cache", tt.path, got)
+			}
+		})
+	}
+
+	t.Run("POST refused", func(t *testing.T) {
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("POST", "/index.html", nil))
+		if w.Code != http.StatusMethodNotAllowed {
+			t.Errorf("POST: %d, want 405", w.Code)
+		}
+	})
+	t.Run("missing directory", func(t *testing.T) {
+		w := httptest.NewRecorder()
+		New(Options{Root: t.TempDir()}).ServeHTTP(w, httptest.NewRequest("GET", "/dist/polyfill.js", nil))
+		if w.Code != http.StatusNotFound {
+			t.Errorf("no dist/: %d, want 404", w.Code)
+		}
+	})
+}
+
+func writeFile(t *testing.T, name, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(name, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
