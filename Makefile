@@ -1,0 +1,71 @@
+# eventsource-wasm: build, demo and tests.
+#
+#   make demo    build, then serve the demo on http://127.0.0.1:8080/
+#   make test    vet, unit tests, then end-to-end tests in headless Chromium
+#   make fuzz    run the fuzzers for longer (FUZZTIME=1m each by default)
+#
+# Browser tests need Chromium; `make deps` installs Debian's package when no
+# browser is found (set CHROMIUM=/path/to/chrome to use another one).
+
+GO       ?= go
+GOROOT   := $(shell $(GO) env GOROOT)
+DIST     := dist
+ADDR     ?= 127.0.0.1:8080
+FUZZTIME ?= 1m
+
+WASM_SOURCES := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
+WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
+
+.PHONY: all build demo test vet unit e2e deps fuzz clean
+
+all: build
+
+build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js
+
+# The module: stripped, and built without file system paths.
+$(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
+	@mkdir -p $(DIST)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+# The script: the shim with Go's wasm_exec.js, from this Go installation,
+# put in place of its marker line.
+$(DIST)/eventsource-wasm.js: js/eventsource-wasm.js $(WASM_EXEC)
+	@mkdir -p $(DIST)
+	awk -v exec="$(WASM_EXEC)" '/\/\/@@WASM_EXEC@@/ { while ((getline line < exec) > 0) print line; next } { print }' js/eventsource-wasm.js > $@.tmp
+	@grep -q 'globalThis.Go = class' $@.tmp || { echo "build: wasm_exec.js was not inserted"; rm -f $@.tmp; exit 1; }
+	mv $@.tmp $@
+
+demo: build
+	$(GO) run ./server -addr $(ADDR) -root .
+
+test: vet unit e2e
+
+vet:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	  if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm/...
+
+# Unit tests of everything that runs natively (the fuzz seed corpora run too).
+unit:
+	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
+
+e2e: build deps
+	$(GO) test -count=1 -timeout 15m ./e2e/...
+
+# deps finds a Chromium, or installs Debian's when none is found and we may.
+deps:
+	@if [ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then \
+	  :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "deps: installing Chromium (apt-get install chromium)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "deps: no Chromium found. Install it (e.g. sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome"; exit 1; \
+	fi
+
+fuzz:
+	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime $(FUZZTIME) ./wasm/sse
+
+clean:
+	rm -rf $(DIST)

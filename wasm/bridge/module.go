@@ -1,0 +1,79 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"errors"
+
+	"github.com/hack-pad/safejs"
+)
+
+// A module is the set of sources the shim has opened.
+type module struct {
+	sources map[int]*source
+	nextID  int
+}
+
+// Serve registers the module's entry points with the shim: it calls
+// register({open, close}) on the host object that the shim placed, under
+// the name host, on the global object it gives the Go runtime.
+//
+//	open(sink, url, options) → id   starts a source; url is absolute
+//	close(id)                       closes it, as EventSource.close() does
+func Serve(host string) error {
+	if err := lookupGlobals(); err != nil {
+		return err
+	}
+	hostObject, err := safejs.Global().Get(host)
+	if err != nil || hostObject.IsUndefined() {
+		return errors.New("eventsource-wasm: no host object " + host + " to register with")
+	}
+	m := &module{sources: make(map[int]*source)}
+	open, err := safejs.FuncOf(m.open)
+	if err != nil {
+		return err
+	}
+	closeFunc, err := safejs.FuncOf(m.close)
+	if err != nil {
+		return err
+	}
+	_, err = hostObject.Call("register", map[string]any{"open": open, "close": closeFunc})
+	return err
+}
+
+func (m *module) open(_ safejs.Value, args []safejs.Value) any {
+	if len(args) < 3 {
+		return 0
+	}
+	url, err := args[1].String()
+	if err != nil {
+		return 0
+	}
+	m.nextID++
+	s, err := newSource(m, m.nextID, args[0], url, args[2])
+	if err != nil {
+		return 0
+	}
+	m.sources[s.id] = s
+	defer s.recoverPanic()
+	s.core.Start()
+	return s.id
+}
+
+func (m *module) close(_ safejs.Value, args []safejs.Value) any {
+	if len(args) < 1 {
+		return nil
+	}
+	id, err := args[0].Int()
+	if err != nil {
+		return nil
+	}
+	if s, ok := m.sources[id]; ok {
+		m.forget(id)
+		defer s.recoverPanic()
+		s.core.Close()
+	}
+	return nil
+}
+
+func (m *module) forget(id int) { delete(m.sources, id) }

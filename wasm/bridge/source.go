@@ -1,0 +1,188 @@
+//go:build js && wasm
+
+package bridge
+
+import (
+	"errors"
+	"math/rand/v2"
+	"time"
+	"unsafe"
+
+	"github.com/eventsource-wasm/eventsource-wasm/wasm/conn"
+	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
+	"github.com/hack-pad/safejs"
+)
+
+// Default limits on what one source buffers: far beyond any sensible event,
+// and far below what takes a tab down.
+const (
+	defaultMaxLineSize  = 32 << 20
+	defaultMaxEventSize = 32 << 20
+)
+
+// options are a source's request options, as the shim normalized them.
+type options struct {
+	method      string
+	credentials string
+	headers     safejs.Value // a headers init value, or undefined
+	headersFunc safejs.Value // a function returning one (or a promise of one), or undefined
+	body        safejs.Value
+	bodyFunc    safejs.Value
+	fetch       safejs.Value // the fetch function to call
+}
+
+// A source serves one WasmEventSource: it is the state machine's Transport
+// and Listener, and reports to the shim through the three functions of
+// the sink the shim gave it.
+type source struct {
+	m    *module
+	id   int
+	core *conn.Source
+	opts options
+
+	opened, dispatch, failed safejs.Value // the sink's functions
+	conn                     *connection  // the current attempt, if any
+	buf                      []byte       // the read buffer, reused
+}
+
+func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value) (*source, error) {
+	s := &source{m: m, id: id}
+	for _, f := range []struct {
+		name string
+		dst  *safejs.Value
+	}{{"opened", &s.opened}, {"dispatch", &s.dispatch}, {"failed", &s.failed}} {
+		v := field(sink, f.name)
+		if v.Type() != safejs.TypeFunction {
+			return nil, errors.New("eventsource-wasm: the sink has no " + f.name + " function")
+		}
+		*f.dst = v
+	}
+	s.opts = options{
+		method:      stringField(o, "method", "GET"),
+		credentials: stringField(o, "credentials", "same-origin"),
+		fetch:       jsFetch,
+		headers:     safejs.Undefined(),
+		headersFunc: safejs.Undefined(),
+		body:        safejs.Undefined(),
+		bodyFunc:    safejs.Undefined(),
+	}
+	if f := field(o, "fetch"); f.Type() == safejs.TypeFunction {
+		s.opts.fetch = f
+	}
+	s.opts.headers, s.opts.headersFunc = valueOrFunc(field(o, "headers"))
+	s.opts.body, s.opts.bodyFunc = valueOrFunc(field(o, "body"))
+
+	retry := field(o, "retry")
+	ms := func(v safejs.Value, name string) time.Duration {
+		return time.Duration(numberField(v, name, 0) * float64(time.Millisecond))
+	}
+	s.core = conn.New(conn.Config{
+		URL:         url,
+		LastEventID: stringField(o, "lastEventId", ""),
+		Policy: conn.Policy{
+			Delay:      ms(retry, "delay"),
+			Factor:     numberField(retry, "factor", 1),
+			MaxDelay:   ms(retry, "maxDelay"),
+			Jitter:     numberField(retry, "jitter", 0),
+			MaxRetries: int(numberField(retry, "maxRetries", 0)),
+		},
+		HeartbeatTimeout: ms(o, "heartbeatTimeout"),
+		Limits: sse.Limits{
+			MaxLine:  int(numberField(o, "maxLineSize", defaultMaxLineSize)),
+			MaxEvent: int(numberField(o, "maxEventSize", defaultMaxEventSize)),
+		},
+		Transport: s,
+		Listener:  s,
+		Clock:     systemClock{},
+		Random:    rand.Float64,
+	})
+	return s, nil
+}
+
+// valueOrFunc sorts an option into a plain value or a callback.
+func valueOrFunc(v safejs.Value) (value, fn safejs.Value) {
+	if v.Type() == safejs.TypeFunction {
+		return safejs.Undefined(), v
+	}
+	return v, safejs.Undefined()
+}
+
+// readBuffer returns a buffer of n bytes, reusing the last one when it is
+// large enough and not oversized.
+func (s *source) readBuffer(n int) []byte {
+	if cap(s.buf) < n || cap(s.buf) > 4*max(n, 64<<10) {
+		s.buf = make([]byte, n)
+	}
+	return s.buf[:n]
+}
+
+// Connect starts an attempt (conn.Transport).
+func (s *source) Connect(attempt int, req conn.Request) {
+	c, err := newConnection(s, attempt, req)
+	if err != nil {
+		s.core.FailForGood(conn.ReasonInternal, err)
+		return
+	}
+	s.conn = c
+	c.start()
+}
+
+// Abort cancels an attempt (conn.Transport).
+func (s *source) Abort(attempt int) {
+	if c := s.conn; c != nil && c.attempt == attempt {
+		s.conn = nil
+		c.abort()
+	}
+}
+
+// Opened passes the response to the shim, which announces the connection
+// (conn.Listener).
+func (s *source) Opened(conn.Response) {
+	response := safejs.Undefined()
+	if s.conn != nil {
+		response = s.conn.response
+	}
+	_, _ = s.opened.Invoke(response)
+}
+
+// Dispatch hands one chunk's events to the shim as one string
+// (conn.Listener). The string is made without a copy: JavaScript decodes
+// the bytes into its own string before the call returns.
+func (s *source) Dispatch(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	_, _ = s.dispatch.Invoke(unsafe.String(&b[0], len(b)))
+}
+
+// Failed reports an error event to the shim (conn.Listener).
+func (s *source) Failed(e *conn.Error) {
+	if !e.Reconnect {
+		s.m.forget(s.id)
+	}
+	_, _ = s.failed.Invoke(string(e.Reason), e.Error(), e.Status, e.StatusText, e.ContentType,
+		e.Reconnect, e.Delay.Milliseconds(), e.Retries)
+}
+
+// recoverPanic turns a panic in the module into an error event that closes
+// the source, instead of a dead module.
+func (s *source) recoverPanic() {
+	if p := recover(); p != nil {
+		msg := "panic"
+		switch v := p.(type) {
+		case error:
+			msg += ": " + v.Error()
+		case string:
+			msg += ": " + v
+		}
+		s.core.FailForGood(conn.ReasonInternal, errors.New(msg))
+	}
+}
+
+// systemClock is the conn.Clock of real time; in js/wasm the Go runtime
+// implements its timers with the page's setTimeout.
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
+
+func (systemClock) AfterFunc(d time.Duration, f func()) conn.Timer { return time.AfterFunc(d, f) }
