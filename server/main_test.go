@@ -3,10 +3,14 @@ package main
 import (
 	"bufio"
 	"context"
+	"go/parser"
+	"go/token"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,4 +92,29 @@ func get(t *testing.T, url string) string {
 		t.Fatal(err)
 	}
 	return string(body)
+}
+
+// TestServerIsIndependentOfClient keeps the reference server a reference:
+// no file under server/ may import the client's packages under wasm/.
+func TestServerIsIndependentOfClient(t *testing.T) {
+	const client = "github.com/eventsource-wasm/eventsource-wasm/wasm"
+	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), path, nil, parser.ImportsOnly)
+		if err != nil {
+			return err
+		}
+		for _, spec := range f.Imports {
+			imp, _ := strconv.Unquote(spec.Path.Value)
+			if imp == client || strings.HasPrefix(imp, client+"/") {
+				t.Errorf("%s imports the client package %s", path, imp)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
