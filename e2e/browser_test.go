@@ -1,0 +1,201 @@
+package e2e
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/*.golden from the native runs (native Chromium is the oracle)")
+
+// env is what TestMain sets up once for every test of the package.
+var env struct {
+	// browser is the chromedp context of the one browser. Each test opens
+	// its own tab as a child context of it; see newTab.
+	browser context.Context
+
+	// server is the reference server, on 127.0.0.1 and a free port.
+	server *httptest.Server
+
+	// root is the repository root, which the server serves web/ and dist/ from.
+	root string
+
+	// polyfillErr says why the wasm subtests cannot run, or is nil.
+	polyfillErr error
+
+	// tabs bounds the number of open tabs: newTab sends to it, and the
+	// cleanup of the tab receives.
+	tabs chan struct{}
+}
+
+func TestMain(m *testing.M) {
+	flag.Parse()
+	os.Exit(runMain(m))
+}
+
+// runMain starts the server and the browser, runs the tests, and stops both.
+// It returns the exit code. It never skips: without a browser the package
+// fails, so that CI cannot pass by running nothing.
+func runMain(m *testing.M) int {
+	chrome, err := findChromium()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\n"+
+			"e2e: FAIL: %v\n"+
+			"e2e: these tests need Chromium. Install it with\n"+
+			"e2e:     apt-get update && apt-get install -y chromium\n"+
+			"e2e: or `make deps`, or set CHROMIUM=/path/to/chrome.\n\n", err)
+		return 1
+	}
+
+	root, err := filepath.Abs("..")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+		return 1
+	}
+	env.root = root
+
+	env.polyfillErr = checkPolyfill(root)
+	if env.polyfillErr != nil {
+		fmt.Fprintf(os.Stderr, "\n"+
+			"e2e: *** %v\n"+
+			"e2e: *** Every wasm subtest will fail. Run `make build` first (`make e2e` does).\n\n",
+			env.polyfillErr)
+	}
+
+	parallel := 4
+	if s := os.Getenv("E2E_PARALLEL"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: E2E_PARALLEL=%q is not a positive number\n", s)
+			return 1
+		}
+		parallel = n
+	}
+	env.tabs = make(chan struct{}, parallel)
+
+	serverLog := log.New(io.Discard, "", 0)
+	if os.Getenv("E2E_SERVER_LOG") != "" {
+		serverLog = log.New(os.Stderr, "refserver: ", log.Lmicroseconds)
+	}
+	env.server = httptest.NewServer(refserver.New(refserver.Options{
+		Root: root,
+		Logf: serverLog.Printf,
+	}))
+	defer func() {
+		// The browser is gone by now, but a stream handler can still
+		// wait on its connection: close them, or Close waits for ever.
+		env.server.CloseClientConnections()
+		env.server.Close()
+	}()
+
+	dataDir, err := os.MkdirTemp("", "eventsource-wasm-e2e-")
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
+		return 1
+	}
+	defer removeAllRetry(dataDir)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chrome),
+		chromedp.UserDataDir(dataDir),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-background-networking", true),
+	)
+	if os.Getenv("E2E_HEADFUL") == "1" {
+		opts = append(opts, chromedp.VisibleWindow)
+	}
+	if os.Getenv("E2E_BROWSER_LOG") != "" {
+		opts = append(opts, chromedp.CombinedOutput(os.Stderr))
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelAlloc()
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	defer cancelBrowser()
+
+	// Start the browser now, with a context that has no deadline: the
+	// first run binds the life of the browser to its context.
+	start := time.Now()
+	if err := chromedp.Do(browserCtx); err != nil {
+		fmt.Fprintf(os.Stderr, "\ne2e: FAIL: cannot start %s: %v\n"+
+			"e2e: set E2E_BROWSER_LOG=1 to see its output.\n\n", chrome, err)
+		return 1
+	}
+	env.browser = browserCtx
+	if testing.Verbose() {
+		fmt.Fprintf(os.Stderr, "e2e: %s started in %v; server at %s; %d tabs at once\n",
+			chrome, time.Since(start).Round(time.Millisecond), env.server.URL, parallel)
+	}
+
+	code := m.Run()
+
+	// Stop the browser before the deferred server close, which waits for
+	// the handlers of its connections.
+	cancelBrowser()
+	cancelAlloc()
+	return code
+}
+
+// findChromium returns the path of the browser: $CHROMIUM, else
+// /usr/bin/chromium, else chromium, chromium-browser or google-chrome from
+// PATH.
+func findChromium() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
+		}
+		return found, nil
+	}
+	candidates := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	for _, name := range candidates {
+		if found, err := exec.LookPath(name); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("no browser found: CHROMIUM is not set and none of %q exists", candidates)
+}
+
+// checkPolyfill reports whether make build has put the polyfill in dist/.
+func checkPolyfill(root string) error {
+	for _, name := range []string{"eventsource-wasm.js", "eventsource-wasm.wasm"} {
+		path := filepath.Join(root, "dist", name)
+		if _, err := os.Stat(path); err != nil {
+			if errors.Is(err, os.ErrNotExist) {
+				return fmt.Errorf("dist/%s does not exist: run `make build`", name)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// removeAllRetry removes the profile of the browser. The processes of the
+// browser can still write to it for a moment after it stops, so try again.
+func removeAllRetry(dir string) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(os.Stderr, "e2e: cannot remove %s: %v\n", dir, err)
+}

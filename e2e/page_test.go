@@ -1,0 +1,297 @@
+package e2e
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
+)
+
+// impls are the two implementations under test. The native EventSource of
+// the browser is the oracle; WasmEventSource is the polyfill.
+var impls = []string{"native", "wasm"}
+
+// traceTimeout is how long sseTrace.run waits before it gives up and records
+// a timeout entry. Every scenario should end well before it.
+const traceTimeout = 10 * time.Second
+
+// Entry is one entry of a trace, as web/trace.js records it. The pointer
+// fields are absent from some types of entry; a present empty string differs
+// from an absent one.
+type Entry struct {
+	Type        string  `json:"type"`
+	Event       *string `json:"event,omitempty"`
+	Data        *string `json:"data,omitempty"`
+	DataType    string  `json:"dataType,omitempty"`
+	DataLength  *int    `json:"dataLength,omitempty"`
+	DataHash    string  `json:"dataHash,omitempty"`
+	LastEventID *string `json:"lastEventId,omitempty"`
+	Origin      *string `json:"origin,omitempty"`
+	ReadyState  *int    `json:"readyState,omitempty"`
+}
+
+// Trace is the result of sseTrace.run in web/trace.js.
+type Trace struct {
+	Entries []Entry `json:"trace"`
+
+	// EndedBy says what ended the trace: "closed" (an error event with
+	// readyState CLOSED), "close-after", "max-errors" or "timeout".
+	EndedBy string `json:"endedBy"`
+
+	// AllMessageEvents and AllTargetsSource report whether every message
+	// event was a MessageEvent whose target was the source.
+	AllMessageEvents bool `json:"allMessageEvents"`
+	AllTargetsSource bool `json:"allTargetsSource"`
+	MessageEvents    int  `json:"messageEvents"`
+
+	// API is what the source looked like right after its construction.
+	API struct {
+		InitialReadyState int   `json:"initialReadyState"`
+		URLResolved       bool  `json:"urlResolved"`
+		WithCredentials   bool  `json:"withCredentials"`
+		IsEventTarget     bool  `json:"isEventTarget"`
+		Constants         []int `json:"constants"`
+	} `json:"api"`
+
+	// PolyfillReady is the state of WasmEventSource.ready when the trace
+	// ended, or "n/a" for the native implementation.
+	PolyfillReady string `json:"polyfillReady"`
+}
+
+// traceOptions are the options of sseTrace.run.
+type traceOptions struct {
+	Impl       string   `json:"impl"`
+	URL        string   `json:"url"`
+	Events     []string `json:"events"`
+	CloseAfter int      `json:"closeAfter"`
+	MaxErrors  int      `json:"maxErrors"`
+	TimeoutMs  int64    `json:"timeoutMs"`
+}
+
+// newTab opens a new tab in the shared browser and returns its context. It
+// forwards the console of the page to the test log, and fails the test on
+// an uncaught exception in the page. It blocks while E2E_PARALLEL other tabs
+// are open. The tab closes when the test ends.
+//
+// Each tab gets its own window, the chromedp default: a tab behind another
+// in one window is hidden, and a hidden page is not what a user of an
+// EventSource has (timers and rendering can be throttled). Own windows cost
+// about 0.3 s a tab more.
+func newTab(t *testing.T) context.Context {
+	t.Helper()
+	env.tabs <- struct{}{}
+	ctx, cancel := chromedp.NewContext(env.browser)
+
+	// Console opens the tab and subscribes before anything runs in it.
+	messages := chromedp.Console(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			reportConsole(t, m)
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		<-env.tabs
+	})
+	return ctx
+}
+
+// reportConsole logs a console message of the page, and fails the test for
+// an uncaught exception or for a Go runtime that died in the page.
+func reportConsole(t *testing.T, m chromedp.ConsoleMessage) {
+	where := ""
+	if m.URL != "" {
+		where = fmt.Sprintf(" (%s:%d)", strings.TrimPrefix(m.URL, env.server.URL), m.Line+1)
+	}
+	switch {
+	case m.IsException():
+		stack := ""
+		if m.Stack != nil {
+			for _, f := range m.Stack.CallFrames {
+				name := f.FunctionName
+				if name == "" {
+					name = "<anonymous>"
+				}
+				stack += fmt.Sprintf("\n\tat %s (%s:%d:%d)", name,
+					strings.TrimPrefix(f.URL, env.server.URL), f.LineNumber+1, f.ColumnNumber+1)
+			}
+		}
+		t.Errorf("uncaught exception in the page: %s%s%s", m.Text, where, stack)
+	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
+		// wasm_exec.js writes the Go runtime's stderr to console.log.
+		t.Errorf("the Go runtime in the page died: %s%s", m.Text, where)
+	default:
+		t.Logf("console.%s%s", m, where)
+	}
+}
+
+// openHarness loads web/harness.html for impl in the tab and waits until it
+// says it is ready. A wasm test fails here, at once, when the polyfill does
+// not load.
+func openHarness(t *testing.T, ctx context.Context, impl string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+"/harness.html?impl="+impl)); err != nil {
+		t.Fatalf("open harness.html?impl=%s: %v", impl, err)
+	}
+	const loaded = `window.sseTrace ? sseTrace.loaded : Promise.reject(new Error("/trace.js did not load"))`
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](loaded, chromedp.EvalAwaitPromise)); err != nil {
+		t.Fatalf("harness.html?impl=%s did not load: %v", impl, err)
+	}
+}
+
+// runTrace runs scenario sc with impl in a new tab, on the stream URL of the
+// scenario for session, and returns the trace. It checks the invariants that
+// hold for every scenario and implementation. A wasm test fails at once when
+// the polyfill is not built.
+func runTrace(t *testing.T, impl string, sc scenario.Scenario, session string) Trace {
+	t.Helper()
+	if impl == "wasm" && env.polyfillErr != nil {
+		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
+	}
+	ctx := newTab(t)
+	openHarness(t, ctx, impl)
+
+	opts := traceOptions{
+		Impl:       impl,
+		URL:        scenarioURL(sc.Name, session),
+		Events:     sc.Client.Events,
+		CloseAfter: sc.Client.CloseAfter,
+		MaxErrors:  10,
+		TimeoutMs:  traceTimeout.Milliseconds(),
+	}
+	if opts.Events == nil {
+		opts.Events = []string{}
+	}
+	js, err := json.Marshal(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The page times out on its own; this deadline only catches a page
+	// that hangs.
+	ctx, cancel := context.WithTimeout(ctx, traceTimeout+10*time.Second)
+	defer cancel()
+	tr, err := chromedp.Run(ctx, chromedp.Evaluate[Trace]("sseTrace.run("+string(js)+")", chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatalf("sseTrace.run(%s): %v", js, err)
+	}
+	checkTrace(t, impl, tr)
+	return tr
+}
+
+// checkTrace checks what must hold for any trace of any scenario.
+func checkTrace(t *testing.T, impl string, tr Trace) {
+	t.Helper()
+	if !tr.AllMessageEvents {
+		t.Errorf("%s: a message event was not an instance of MessageEvent", impl)
+	}
+	if !tr.AllTargetsSource {
+		t.Errorf("%s: a message event had a target other than its EventSource", impl)
+	}
+	api := tr.API
+	if api.InitialReadyState != 0 {
+		t.Errorf("%s: readyState after construction = %d, want 0 (CONNECTING)", impl, api.InitialReadyState)
+	}
+	if !api.URLResolved {
+		t.Errorf("%s: url is not the URL resolved against the document", impl)
+	}
+	if api.WithCredentials {
+		t.Errorf("%s: withCredentials = true, want false by default", impl)
+	}
+	if !api.IsEventTarget {
+		t.Errorf("%s: the source is not an EventTarget", impl)
+	}
+	if want := []int{0, 1, 2, 0, 1, 2}; fmt.Sprint(api.Constants) != fmt.Sprint(want) {
+		t.Errorf("%s: CONNECTING, OPEN, CLOSED on the constructor and the instance = %v, want %v", impl, api.Constants, want)
+	}
+	if tr.EndedBy == "timeout" && impl == "wasm" {
+		t.Logf("wasm: the trace timed out; WasmEventSource.ready is %s", tr.PolyfillReady)
+	}
+}
+
+// scenarioURL is the stream URL of a scenario, relative to the harness page.
+func scenarioURL(name, session string) string {
+	return "/sse/scenario/" + url.PathEscape(name) + "?session=" + url.QueryEscape(session)
+}
+
+// newSession returns a fresh random session name, so that the requests of
+// one test are apart from the others in the server's log.
+func newSession(t *testing.T) string {
+	t.Helper()
+	s := strings.ToLower(rand.Text())
+	t.Logf("session %s", s)
+	return s
+}
+
+// SessionRequest is one request that the server saw in a session, as
+// GET /sse/session/{id} reports it (server/refserver).
+type SessionRequest struct {
+	Path     string `json:"path"`
+	Scenario string `json:"scenario"`
+	Method   string `json:"method"`
+	// Header has the first value of each request header, by its canonical
+	// name (e.g. "Cache-Control").
+	Header         map[string]string `json:"header"`
+	LastEventID    string            `json:"lastEventId"`
+	HasLastEventID bool              `json:"hasLastEventId"`
+	Body           string            `json:"body"`
+	Status         int               `json:"status"`
+	StartedMs      float64           `json:"startedMs"`
+	EndedMs        float64           `json:"endedMs"`
+	Active         bool              `json:"active"`
+	Aborted        bool              `json:"aborted"`
+}
+
+// fetchSession returns the requests that the server saw in a session, in
+// the order they started.
+func fetchSession(t *testing.T, session string) []SessionRequest {
+	t.Helper()
+	resp, err := http.Get(env.server.URL + "/sse/session/" + url.PathEscape(session))
+	if err != nil {
+		t.Fatalf("GET /sse/session/%s: %v", session, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET /sse/session/%s: %s", session, resp.Status)
+	}
+	var log struct {
+		Requests []SessionRequest `json:"requests"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&log); err != nil {
+		t.Fatalf("GET /sse/session/%s: %v", session, err)
+	}
+	return log.Requests
+}
+
+// waitFor calls cond until it returns true, and fails the test when it has
+// not after timeout. It polls a condition; it does not sleep for a fixed time
+// and hope. describe says what the test waited for, and the last state.
+func waitFor(t *testing.T, timeout time.Duration, cond func() bool, describe func() string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("after %v: %s", timeout, describe())
+		}
+		<-tick.C
+	}
+}
