@@ -1,0 +1,304 @@
+package e2e
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf16"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
+)
+
+// TestScenarios runs every scenario of the catalogue with the native
+// EventSource and then with WasmEventSource, and compares each trace with the
+// golden file testdata/<name>.golden. With -update the native run rewrites
+// the golden file first; the wasm run always compares.
+func TestScenarios(t *testing.T) {
+	catalogue := scenario.Catalogue()
+	if len(catalogue) == 0 {
+		t.Fatal("scenario.Catalogue() is empty")
+	}
+	for _, sc := range catalogue {
+		t.Run(sc.Name, func(t *testing.T) {
+			t.Parallel()
+			// In order: with -update, native writes the golden file
+			// that wasm then reads.
+			for _, impl := range impls {
+				t.Run(impl, func(t *testing.T) { checkScenario(t, impl, sc) })
+			}
+		})
+	}
+}
+
+func checkScenario(t *testing.T, impl string, sc scenario.Scenario) {
+	tr := runTrace(t, impl, sc, newSession(t))
+	if impl == "native" {
+		checkNative(t, sc, tr)
+		if *update {
+			if t.Failed() {
+				t.Fatalf("not writing %s: the native trace is not sound", goldenPath(sc.Name))
+			}
+			if err := writeGolden(sc.Name, tr.Entries); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s", goldenPath(sc.Name))
+			return
+		}
+	}
+	want, err := readGolden(sc.Name)
+	if errors.Is(err, fs.ErrNotExist) {
+		t.Fatalf("%s does not exist; write it from the native run with\n\tgo test ./e2e -run 'TestScenarios/%s/native' -update\nand review it.\n%s trace:\n%s",
+			goldenPath(sc.Name), sc.Name, impl, encodeGolden(tr.Entries))
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := diffTraces(want, tr.Entries); diff != "" {
+		t.Errorf("%s trace differs from %s, %s", impl, goldenPath(sc.Name), diff)
+	}
+}
+
+// checkNative guards the oracle: it fails when the native trace is trivial
+// where the scenario implies events, so that a golden file of an empty or
+// cut-short trace cannot pass for one, and it compares the dispatched events
+// with the scenario's Expect list, which follows the standard.
+func checkNative(t *testing.T, sc scenario.Scenario, tr Trace) {
+	t.Helper()
+	if len(tr.Entries) == 0 {
+		t.Fatalf("native: empty trace")
+	}
+	switch tr.EndedBy {
+	case "timeout":
+		t.Errorf("native: the trace timed out after %v; a scenario must end by itself (error with readyState CLOSED) or by closeAfter", traceTimeout)
+	case "max-errors":
+		t.Errorf("native: the trace ended after 10 errors; a scenario must end by itself (error with readyState CLOSED) or by closeAfter")
+	}
+	if sc.Client.CloseAfter > 0 {
+		if tr.MessageEvents == 0 {
+			t.Errorf("native: no message event, but the scenario closes after %d", sc.Client.CloseAfter)
+		}
+		if tr.EndedBy != "close-after" {
+			t.Errorf("native: the trace ended by %q, not after %d events (closeAfter)", tr.EndedBy, sc.Client.CloseAfter)
+		}
+	}
+
+	// The events the scenario expects, and the events the browser dispatched.
+	var want, got []string
+	for _, e := range sc.Expect {
+		want = append(want, expectLine(e))
+	}
+	for _, e := range tr.Entries {
+		if e.Type == "message" {
+			got = append(got, messageLine(e))
+		}
+	}
+	if len(sc.Expect) > 0 && len(got) == 0 {
+		t.Errorf("native: no message event, but the scenario expects %d", len(sc.Expect))
+	}
+	if strings.Join(want, "\n") != strings.Join(got, "\n") {
+		msg := fmt.Sprintf("native Chromium dispatched other events than the scenario expects (Expect, from the standard):\n-want:\n%s\n+got:\n%s",
+			indent(want), indent(got))
+		if why, ok := nativeDeviations[sc.Name]; ok {
+			t.Logf("known deviation: %s\n%s", why, msg)
+		} else {
+			t.Error(msg)
+		}
+	}
+}
+
+// nativeDeviations lists the scenarios where Chromium's EventSource is known
+// to dispatch other events than the standard asks for, and why. The golden
+// file still records what Chromium does.
+var nativeDeviations = map[string]string{}
+
+// expectLine and messageLine format an expected event and a recorded message
+// event alike, so that they compare as strings. Long data is shortened as
+// web/trace.js shortens it.
+func expectLine(e scenario.Event) string {
+	data, length, hash := shorten(e.Data)
+	return fmt.Sprintf("%s %q len=%d hash=%s id=%q", e.Type, data, length, hash, e.LastEventID)
+}
+
+func messageLine(e Entry) string {
+	var typ, data, id string
+	if e.Event != nil {
+		typ = *e.Event
+	}
+	if e.Data != nil {
+		data = *e.Data
+	}
+	if e.LastEventID != nil {
+		id = *e.LastEventID
+	}
+	length, hash := len(utf16.Encode([]rune(data))), ""
+	if e.DataLength != nil {
+		length, hash = *e.DataLength, e.DataHash
+	}
+	return fmt.Sprintf("%s %q len=%d hash=%s id=%q", typ, data, length, hash, id)
+}
+
+// shorten does what messageEntry in web/trace.js does to data longer than 256
+// UTF-16 code units: it keeps the first 64 and the last 32 code units, and
+// gives the length and the FNV-1a hash of the code units.
+func shorten(s string) (data string, length int, hash string) {
+	u := utf16.Encode([]rune(s))
+	if len(u) <= 256 {
+		return s, len(u), ""
+	}
+	h := uint32(0x811c9dc5)
+	for _, c := range u {
+		h ^= uint32(c)
+		h *= 0x01000193
+	}
+	short := string(utf16.Decode(u[:64])) + "…" + string(utf16.Decode(u[len(u)-32:]))
+	return short, len(u), fmt.Sprintf("%08x", h)
+}
+
+func indent(lines []string) string {
+	if len(lines) == 0 {
+		return "\t(none)"
+	}
+	return "\t" + strings.Join(lines, "\n\t")
+}
+
+// lookup returns the scenario with the given name from the catalogue.
+func lookup(t *testing.T, name string) scenario.Scenario {
+	t.Helper()
+	for _, sc := range scenario.Catalogue() {
+		if sc.Name == name {
+			return sc
+		}
+	}
+	t.Fatalf("the catalogue has no scenario %q", name)
+	return scenario.Scenario{}
+}
+
+// forEachImpl runs f in a parallel subtest for each implementation.
+func forEachImpl(t *testing.T, f func(t *testing.T, impl string)) {
+	for _, impl := range impls {
+		t.Run(impl, func(t *testing.T) {
+			t.Parallel()
+			f(t, impl)
+		})
+	}
+}
+
+// TestLastEventIDSentOnReconnect checks that the client sends the last event
+// ID it saw in the Last-Event-ID header when it reconnects (HTML §9.2.3:
+// "If the event source's last event ID string is not the empty string, set
+// `Last-Event-ID`").
+func TestLastEventIDSentOnReconnect(t *testing.T) {
+	t.Parallel()
+	sc := lookup(t, "ids-reconnect")
+	forEachImpl(t, func(t *testing.T, impl string) {
+		session := newSession(t)
+		tr := runTrace(t, impl, sc, session)
+		reqs := fetchSession(t, session)
+		if len(reqs) < 2 {
+			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), encodeGolden(tr.Entries))
+		}
+		if reqs[0].HasLastEventID {
+			t.Errorf("%s: the first request has Last-Event-ID %q, want none", impl, reqs[0].LastEventID)
+		}
+		if r := reqs[1]; !r.HasLastEventID || r.LastEventID != "2" {
+			t.Errorf("%s: the reconnection has Last-Event-ID %q (sent: %v), want %q", impl, r.LastEventID, r.HasLastEventID, "2")
+		}
+	})
+}
+
+// TestRetryDelay checks that the client waits the reconnection time that a
+// retry field sets before it reconnects (HTML §9.2.6, "retry"; §9.2.3,
+// "reestablish the connection": wait "the event source's reconnection time").
+func TestRetryDelay(t *testing.T) {
+	t.Parallel()
+	sc := lookup(t, "retry")
+	forEachImpl(t, func(t *testing.T, impl string) {
+		session := newSession(t)
+		tr := runTrace(t, impl, sc, session)
+		reqs := fetchSession(t, session)
+		if len(reqs) < 2 {
+			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), encodeGolden(tr.Entries))
+		}
+		gap := time.Duration((reqs[1].StartedMs - reqs[0].EndedMs) * float64(time.Millisecond))
+		t.Logf("%s: reconnected %v after the first response ended", impl, gap)
+		// The scenario's retry is well above the lower bound and well
+		// below the default reconnection time of browsers (about 3 s).
+		if gap < 250*time.Millisecond || gap > 2500*time.Millisecond {
+			t.Errorf("%s: reconnected %v after the first response ended, want 250ms to 2.5s", impl, gap)
+		}
+	})
+}
+
+// TestCloseAbortsFetch checks that close() ends the request (HTML §9.2.2:
+// close() must "abort any instances of the fetch algorithm started for this
+// EventSource object").
+func TestCloseAbortsFetch(t *testing.T) {
+	t.Parallel()
+	sc := lookup(t, "close")
+	forEachImpl(t, func(t *testing.T, impl string) {
+		session := newSession(t)
+		tr := runTrace(t, impl, sc, session)
+		if tr.EndedBy != "close-after" {
+			t.Fatalf("%s: the trace ended by %q, not by close(); trace:\n%s", impl, tr.EndedBy, encodeGolden(tr.Entries))
+		}
+		var reqs []SessionRequest
+		waitFor(t, 5*time.Second, func() bool {
+			reqs = fetchSession(t, session)
+			for _, r := range reqs {
+				if r.Active {
+					return false
+				}
+			}
+			return len(reqs) > 0
+		}, func() string {
+			return fmt.Sprintf("%s: after close() the server still has an active request: %+v", impl, reqs)
+		})
+	})
+}
+
+// TestRequestHeaders checks the headers of the request: Accept must be
+// text/event-stream (HTML §9.2.2, the EventSource constructor), and the
+// Cache-Control that the fetch with cache mode "no-store" adds must be the
+// same for both implementations.
+func TestRequestHeaders(t *testing.T) {
+	t.Parallel()
+	sc := lookup(t, "simple")
+	headers := map[string]map[string]string{}
+	for _, impl := range impls {
+		t.Run(impl, func(t *testing.T) {
+			session := newSession(t)
+			runTrace(t, impl, sc, session)
+			reqs := fetchSession(t, session)
+			if len(reqs) == 0 {
+				t.Fatalf("%s: the server saw no request", impl)
+			}
+			h := reqs[0].Header
+			t.Logf("%s: request headers: %v", impl, h)
+			if got := h["Accept"]; got != "text/event-stream" {
+				t.Errorf("%s: Accept = %q, want text/event-stream", impl, got)
+			}
+			headers[impl] = h
+		})
+	}
+	native, wasm := headers["native"], headers["wasm"]
+	if native == nil || wasm == nil {
+		return // a subtest failed and said why
+	}
+	for _, name := range []string{"Accept", "Cache-Control"} {
+		n, nok := native[name]
+		w, wok := wasm[name]
+		if n != w || nok != wok {
+			t.Errorf("%s: native sends %s, wasm sends %s", name, headerValue(n, nok), headerValue(w, wok))
+		}
+	}
+}
+
+func headerValue(v string, ok bool) string {
+	if !ok {
+		return "none"
+	}
+	return fmt.Sprintf("%q", v)
+}
