@@ -20,20 +20,36 @@ WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
 
 all: build
 
-build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js
+build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs \
+	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE.go
 
 # The module: stripped, and built without file system paths.
 $(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
 	@mkdir -p $(DIST)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 
-# The script: the shim with Go's wasm_exec.js, from this Go installation,
-# put in place of its marker line.
-$(DIST)/eventsource-wasm.js: js/eventsource-wasm.js $(WASM_EXEC)
+# The scripts: each entry point with js/core.js in place of its @@CORE@@
+# line, and Go's wasm_exec.js, from this Go installation, in place of the
+# core's @@WASM_EXEC@@ line.
+BUNDLE = awk -v core=js/core.js -v exec="$(WASM_EXEC)" ' \
+	/@@CORE@@/ { while ((getline c < core) > 0) { \
+		if (c ~ /@@WASM_EXEC@@/) { while ((getline e < exec) > 0) print e } else print c }; next } \
+	{ print }'
+
+$(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs: $(DIST)/%: js/% js/core.js $(WASM_EXEC)
 	@mkdir -p $(DIST)
-	awk -v exec="$(WASM_EXEC)" '/\/\/@@WASM_EXEC@@/ { while ((getline line < exec) > 0) print line; next } { print }' js/eventsource-wasm.js > $@.tmp
-	@grep -q 'globalThis.Go = class' $@.tmp || { echo "build: wasm_exec.js was not inserted"; rm -f $@.tmp; exit 1; }
+	$(BUNDLE) $< > $@.tmp
+	@grep -q 'globalThis.Go = class' $@.tmp || { echo "build: wasm_exec.js was not inserted into $@"; rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
+
+$(DIST)/eventsource-wasm.d.ts: js/eventsource-wasm.d.ts
+	@mkdir -p $(DIST)
+	cp $< $@
+
+# wasm_exec.js comes with Go's license, which travels with it.
+$(DIST)/LICENSE.go: $(GOROOT)/LICENSE
+	@mkdir -p $(DIST)
+	cp $< $@
 
 demo: build
 	$(GO) run ./server -addr $(ADDR) -root .

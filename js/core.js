@@ -1,23 +1,19 @@
-/*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License */
-// The loader and JavaScript face of eventsource-wasm.
+// The core of eventsource-wasm's JavaScript side: it loads the Go module
+// and defines WasmEventSource, the EventSource API of WHATWG HTML §9.2 with
+// a few options native EventSource lacks.
 //
-// A page adds one tag, <script src=".../eventsource-wasm.js"></script>, and
-// gets the global WasmEventSource: the EventSource API of WHATWG HTML §9.2,
-// usable at once. The Go module (eventsource-wasm.wasm, found beside this
-// script) fetches, decodes and reconnects; this file loads it, queues what
-// pages do before it is running, and turns each batch of decoded events into
-// MessageEvents dispatched on a real EventTarget.
-//
-// `make build` writes dist/eventsource-wasm.js from this file, putting Go's
-// own wasm_exec.js, copied from the Go installation, where the marker below
-// stands.
-(() => {
+// The Go module (wasm/) fetches, decodes and reconnects. This file loads it,
+// queues what a page does before it runs, and turns each batch of decoded
+// events into MessageEvents dispatched on a real EventTarget. Both entry
+// points, eventsource-wasm.js (a classic script) and eventsource-wasm.mjs
+// (an ES module), include it; `make build` also puts Go's own wasm_exec.js,
+// copied from the Go installation, where the marker below stands.
+
+// eventSourceWasm loads the module at moduleURL and returns the API.
+function eventSourceWasm(moduleURL) {
   "use strict";
 
-  if (typeof globalThis.WasmEventSource === "function") {
-    return; // loaded twice: keep the first
-  }
-  const missing = ["fetch", "ReadableStream", "EventTarget", "MessageEvent", "AbortController", "WebAssembly", "Proxy"]
+  const missing = ["fetch", "ReadableStream", "EventTarget", "MessageEvent", "AbortController", "WebAssembly", "Proxy", "Headers"]
     .filter((name) => typeof globalThis[name] === "undefined");
 
   const CONNECTING = 0;
@@ -55,16 +51,12 @@
 
   // --- Loading the module ------------------------------------------------
 
-  const script = document.currentScript;
-  const moduleURL = new URL(
-    (script && script.dataset.wasm) || "eventsource-wasm.wasm",
-    (script && script.src) || document.baseURI,
-  ).href;
-
   let go = null; // the Go module's exports, once it is running
   const queued = new Set(); // sources waiting for the module
   const live = new Map(); // Go's source ids to the sources it serves
   let loadError = null;
+  let startSource; // (source) → void: hands a queued source to the module
+  let failSource; // (source, reason, message) → void: closes it with an error
 
   const ready = (async () => {
     if (missing.length > 0) {
@@ -102,27 +94,102 @@
 
   ready.then(
     () => {
-      for (const source of queued) source._start();
+      for (const source of queued) startSource(source);
       queued.clear();
     },
     (err) => {
       loadError = err;
       console.error(err.message);
-      for (const source of queued) source._fail("internal", err.message);
+      for (const source of queued) failSource(source, "internal", err.message);
       queued.clear();
     },
   );
+  ready.catch(() => {}); // reported once above; awaiting pages still see the rejection
 
   function stopAll(why) {
     go = null;
     loadError = new Error(`eventsource-wasm: ${why}`);
-    for (const source of live.values()) source._fail("internal", loadError.message);
+    for (const source of live.values()) failSource(source, "internal", loadError.message);
     live.clear();
+  }
+
+  // --- Options -----------------------------------------------------------
+
+  const credentialsModes = ["omit", "same-origin", "include"];
+
+  function optionError(message) {
+    return new TypeError(`Failed to construct 'WasmEventSource': ${message}`);
+  }
+
+  function number(value, name, { min = 0, max = Infinity, integer = false } = {}) {
+    const n = Number(value);
+    if (typeof value !== "number" || !(n >= min && n <= max) || (integer && !Number.isInteger(n))) {
+      const kind = integer ? "an integer" : "a number";
+      const range = max === Infinity ? `≥ ${min}` : `from ${min} to ${max}`;
+      throw optionError(`${name} must be ${kind} ${range}, not ${String(value)}.`);
+    }
+    return n;
+  }
+
+  // normalize checks the options a page passed and returns the plain
+  // object the Go module reads. Mistakes throw here, at construction, and
+  // not later as a failed connection.
+  function normalize(init) {
+    const o = {};
+    o.credentials = init.credentials === undefined
+      ? (init.withCredentials ? "include" : "same-origin")
+      : String(init.credentials);
+    if (!credentialsModes.includes(o.credentials)) {
+      throw optionError(`credentials must be one of ${credentialsModes.join(", ")}.`);
+    }
+    o.method = "GET";
+    if (init.method !== undefined) {
+      const m = String(init.method);
+      o.method = /^(delete|get|head|options|patch|post|put)$/i.test(m) ? m.toUpperCase() : m;
+    }
+    if (init.headers !== undefined && init.headers !== null) {
+      // A function is called before every connection; anything else must
+      // be valid for new Headers() now.
+      o.headers = typeof init.headers === "function" ? init.headers : new Headers(init.headers);
+    }
+    if (init.body !== undefined && init.body !== null) {
+      if (o.method === "GET" || o.method === "HEAD") {
+        throw optionError(`a ${o.method} request cannot have a body; set method, e.g. "POST".`);
+      }
+      o.body = init.body;
+    }
+    if (init.lastEventId !== undefined) o.lastEventId = String(init.lastEventId);
+    if (init.retry !== undefined) {
+      const r = typeof init.retry === "number" ? { delay: init.retry } : init.retry;
+      if (typeof r !== "object" || r === null) throw optionError("retry must be a number of milliseconds or an object.");
+      o.retry = {};
+      if (r.delay !== undefined) o.retry.delay = number(r.delay, "retry.delay");
+      if (r.maxDelay !== undefined) o.retry.maxDelay = number(r.maxDelay, "retry.maxDelay");
+      if (r.factor !== undefined) o.retry.factor = number(r.factor, "retry.factor", { min: 1 });
+      if (r.jitter !== undefined) o.retry.jitter = number(r.jitter, "retry.jitter", { max: 1 });
+      if (r.maxRetries !== undefined) o.retry.maxRetries = number(r.maxRetries, "retry.maxRetries", { integer: true });
+    }
+    if (init.heartbeatTimeout !== undefined) o.heartbeatTimeout = number(init.heartbeatTimeout, "heartbeatTimeout");
+    if (init.maxEventSize !== undefined) o.maxEventSize = number(init.maxEventSize, "maxEventSize", { min: 1, integer: true });
+    if (init.maxLineSize !== undefined) o.maxLineSize = number(init.maxLineSize, "maxLineSize", { min: 1, integer: true });
+    if (init.fetch !== undefined) {
+      if (typeof init.fetch !== "function") throw optionError("fetch must be a function.");
+      o.fetch = init.fetch;
+    }
+    return o;
   }
 
   // --- WasmEventSource ---------------------------------------------------
 
   const handlerTypes = ["open", "message", "error"];
+
+  // withDetails defines read-only properties on an event.
+  function withDetails(event, details) {
+    for (const [name, value] of Object.entries(details)) {
+      Object.defineProperty(event, name, { value, enumerable: true });
+    }
+    return event;
+  }
 
   class WasmEventSource extends EventTarget {
     #url;
@@ -144,18 +211,15 @@
       } catch {
         throw new DOMException(`Failed to construct 'WasmEventSource': The URL '${url}' is invalid.`, "SyntaxError");
       }
-      const init = eventSourceInitDict == null ? {} : eventSourceInitDict;
+      this.#options = normalize(eventSourceInitDict == null ? {} : eventSourceInitDict);
       this.#url = urlRecord.href;
-      this.#withCredentials = Boolean(init.withCredentials);
-      this.#options = {
-        credentials: this.#withCredentials ? "include" : "same-origin",
-      };
+      this.#withCredentials = this.#options.credentials === "include";
       if (loadError) {
         // Like every error event, this one comes in a later task, after
         // the page has had a chance to attach its handlers.
-        setTimeout(() => this._fail("internal", loadError.message), 0);
+        setTimeout(() => this.#fail("internal", loadError.message), 0);
       } else if (go) {
-        this._start();
+        this.#start();
       } else {
         queued.add(this);
       }
@@ -184,15 +248,18 @@
       }
     }
 
-    // _start hands the source to the Go module. Internal.
-    _start() {
+    static {
+      startSource = (source) => source.#start();
+      failSource = (source, reason, message) => source.#fail(reason, message);
+    }
+
+    #start() {
       if (this.#readyState === CLOSED) return;
       this.#id = go.open(this.#sink(), this.#url, this.#options);
       live.set(this.#id, this);
     }
 
-    // _fail closes the source with an error event. Internal.
-    _fail(reason, message) {
+    #fail(reason, message) {
       this.#failed(reason, message, 0, "", "", false, 0, 0);
     }
 
@@ -206,12 +273,19 @@
       };
     }
 
-    // #opened announces the connection (§9.2.3).
+    // #opened announces the connection (§9.2.3). The open event also
+    // carries the response's status, headers and final URL.
     #opened(response) {
       if (this.#readyState === CLOSED) return;
-      this.#origin = new URL(response.url || this.#url).origin;
+      const url = (response && response.url) || this.#url;
+      this.#origin = new URL(url).origin;
       this.#readyState = OPEN;
-      this.dispatchEvent(new Event("open"));
+      this.dispatchEvent(withDetails(new Event("open"), {
+        status: response ? response.status : 200,
+        statusText: response ? response.statusText : "",
+        headers: response ? response.headers : new Headers(),
+        url,
+      }));
     }
 
     // #dispatch fires the events of one batch: records of type, data and
@@ -238,18 +312,16 @@
         live.delete(this.#id);
         this.#id = 0;
       }
-      const event = new Event("error");
-      Object.defineProperties(event, {
-        reason: { value: reason, enumerable: true },
-        message: { value: message, enumerable: true },
-        status: { value: status, enumerable: true },
-        statusText: { value: statusText, enumerable: true },
-        contentType: { value: contentType, enumerable: true },
-        willReconnect: { value: reconnect, enumerable: true },
-        retryDelay: { value: delay, enumerable: true },
-        retries: { value: retries, enumerable: true },
-      });
-      this.dispatchEvent(event);
+      this.dispatchEvent(withDetails(new Event("error"), {
+        reason,
+        message,
+        status,
+        statusText,
+        contentType,
+        willReconnect: reconnect,
+        retryDelay: delay,
+        retries,
+      }));
     }
 
     // Event handler IDL attributes (HTML §8.1.8.1): the listener is added
@@ -279,9 +351,7 @@
             }
             const entry = { fn, listener: null };
             entry.listener = function (event) {
-              const handler = entry.fn;
-              if (typeof handler !== "function") return;
-              if (handler.call(this, event) === false) event.preventDefault();
+              if (entry.fn.call(this, event) === false) event.preventDefault();
             };
             this.#handlers[type] = entry;
             this.addEventListener(type, entry.listener);
@@ -297,8 +367,24 @@
     Object.defineProperty(WasmEventSource.prototype, name, constant);
   }
   Object.defineProperty(WasmEventSource.prototype, Symbol.toStringTag, { value: "WasmEventSource", configurable: true });
-  Object.defineProperty(WasmEventSource, "ready", { value: ready, enumerable: true });
-  ready.catch(() => {}); // reported once above; awaiting pages still see the rejection
 
-  globalThis.WasmEventSource = WasmEventSource;
-})();
+  // The browser's own EventSource, if it has one, before any install().
+  const nativeEventSource = typeof globalThis.EventSource === "function" ? globalThis.EventSource : undefined;
+
+  // install makes WasmEventSource the page's EventSource, so code written
+  // for EventSource runs on it unchanged. It returns the EventSource it
+  // replaced (undefined in a browser without one).
+  function install() {
+    const previous = globalThis.EventSource;
+    globalThis.EventSource = WasmEventSource;
+    return previous;
+  }
+
+  Object.defineProperties(WasmEventSource, {
+    ready: { value: ready, enumerable: true },
+    install: { value: install, enumerable: true },
+    native: { value: nativeEventSource, enumerable: true },
+  });
+
+  return { WasmEventSource, ready, install };
+}

@@ -1,0 +1,161 @@
+// Type declarations for eventsource-wasm: WasmEventSource, the EventSource
+// API of WHATWG HTML §9.2 on fetch() in Go/WebAssembly, with options that
+// native EventSource lacks.
+
+/** The request headers: a Headers init value, or a function (sync or async) called before every connection. */
+export type WasmEventSourceHeaders =
+  | HeadersInit
+  | (() => HeadersInit | Promise<HeadersInit>);
+
+/** The request body: a value, or a function (sync or async) called before every connection. */
+export type WasmEventSourceBody = BodyInit | (() => BodyInit | Promise<BodyInit>);
+
+/** How long to wait before reconnecting, and when to give up. */
+export interface WasmEventSourceRetry {
+  /** The initial reconnection time in ms (default 3000); a server's `retry:` field replaces it. */
+  delay?: number;
+  /** Multiplies the delay after each consecutive failed attempt (default 1: constant). */
+  factor?: number;
+  /** Caps every delay, in ms, including one the server sets. */
+  maxDelay?: number;
+  /** Shortens each delay by a random fraction of up to this (0 to 1). */
+  jitter?: number;
+  /** Gives up, closing with a final error, after this many consecutive failed attempts (default: never). */
+  maxRetries?: number;
+}
+
+export interface WasmEventSourceInit extends EventSourceInit {
+  /** The fetch credentials mode; overrides withCredentials. */
+  credentials?: RequestCredentials;
+  headers?: WasmEventSourceHeaders;
+  /** The request method (default "GET"). */
+  method?: string;
+  body?: WasmEventSourceBody;
+  /** The Last-Event-ID sent with the first request. */
+  lastEventId?: string;
+  /** A number is the initial reconnection time in ms. */
+  retry?: number | WasmEventSourceRetry;
+  /** Reconnects when nothing at all (not even a comment) arrives for this many ms. */
+  heartbeatTimeout?: number;
+  /** The largest event data, in bytes, before the source fails (default 32 MiB). */
+  maxEventSize?: number;
+  /** The longest line, in bytes, before the source fails (default 32 MiB). */
+  maxLineSize?: number;
+  /** The fetch function to use (default: the page's fetch). */
+  fetch?: typeof fetch;
+}
+
+/** Why an error event was fired. */
+export type WasmEventSourceErrorReason =
+  | "network"
+  | "end-of-stream"
+  | "http-status"
+  | "content-type"
+  | "heartbeat-timeout"
+  | "too-large"
+  | "request-setup"
+  | "internal";
+
+/** The open event: an Event that also carries the response. */
+export interface WasmEventSourceOpenEvent extends Event {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: Headers;
+  /** The final URL, after redirects. */
+  readonly url: string;
+}
+
+/** The error event: an Event that also says why, and what happens next. */
+export interface WasmEventSourceErrorEvent extends Event {
+  readonly reason: WasmEventSourceErrorReason;
+  /** A sentence for people, e.g. "eventsource: HTTP status 503 Service Unavailable (...)". */
+  readonly message: string;
+  /** The HTTP status for "http-status", else 0. */
+  readonly status: number;
+  readonly statusText: string;
+  /** The response's Content-Type for "content-type", else "". */
+  readonly contentType: string;
+  /** True when the source will reconnect (readyState is CONNECTING); false when it closed. */
+  readonly willReconnect: boolean;
+  /** The wait before reconnecting, in ms. */
+  readonly retryDelay: number;
+  /** Consecutive reconnection attempts since the last successful connection. */
+  readonly retries: number;
+}
+
+export interface WasmEventSourceEventMap {
+  open: WasmEventSourceOpenEvent;
+  message: MessageEvent<string>;
+  error: WasmEventSourceErrorEvent;
+}
+
+export declare class WasmEventSource extends EventTarget {
+  constructor(url: string | URL, init?: WasmEventSourceInit);
+
+  static readonly CONNECTING: 0;
+  static readonly OPEN: 1;
+  static readonly CLOSED: 2;
+  readonly CONNECTING: 0;
+  readonly OPEN: 1;
+  readonly CLOSED: 2;
+
+  /** Settles once the Go module runs; rejects if it cannot load. Sources made earlier work anyway. */
+  static readonly ready: Promise<void>;
+  /** Makes WasmEventSource the page's EventSource; returns the one it replaced. */
+  static install(): typeof EventSource | undefined;
+  /** The browser's own EventSource, if it has one. */
+  static readonly native: typeof EventSource | undefined;
+
+  readonly url: string;
+  readonly withCredentials: boolean;
+  readonly readyState: 0 | 1 | 2;
+
+  onopen: ((this: WasmEventSource, ev: WasmEventSourceOpenEvent) => any) | null;
+  onmessage: ((this: WasmEventSource, ev: MessageEvent<string>) => any) | null;
+  onerror: ((this: WasmEventSource, ev: WasmEventSourceErrorEvent) => any) | null;
+
+  addEventListener<K extends keyof WasmEventSourceEventMap>(
+    type: K,
+    listener: (this: WasmEventSource, ev: WasmEventSourceEventMap[K]) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: (this: WasmEventSource, ev: MessageEvent<string>) => any,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | AddEventListenerOptions,
+  ): void;
+  removeEventListener<K extends keyof WasmEventSourceEventMap>(
+    type: K,
+    listener: (this: WasmEventSource, ev: WasmEventSourceEventMap[K]) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: (this: WasmEventSource, ev: MessageEvent<string>) => any,
+    options?: boolean | EventListenerOptions,
+  ): void;
+  removeEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject,
+    options?: boolean | EventListenerOptions,
+  ): void;
+
+  /** Aborts the request and stops reconnecting. */
+  close(): void;
+}
+
+/** WasmEventSource.ready */
+export declare const ready: Promise<void>;
+/** WasmEventSource.install */
+export declare function install(): typeof EventSource | undefined;
+export default WasmEventSource;
+
+declare global {
+  /** Defined by the classic script, eventsource-wasm.js. */
+  var WasmEventSource: typeof import("./eventsource-wasm").WasmEventSource;
+}
