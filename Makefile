@@ -16,7 +16,7 @@ FUZZTIME ?= 1m
 WASM_SOURCES := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
 
-.PHONY: all build demo test vet unit e2e deps fuzz clean
+.PHONY: all build package demo test vet unit e2e deps fuzz clean
 
 all: build
 
@@ -50,6 +50,12 @@ $(DIST)/eventsource-wasm.d.ts: js/eventsource-wasm.d.ts
 $(DIST)/LICENSE.go: $(GOROOT)/LICENSE
 	@mkdir -p $(DIST)
 	cp $< $@
+
+# package writes the npm package, dist/eventsource-wasm-<version>.tgz, from
+# dist/ with js/package.json, the README and the licenses.
+package: build
+	cp js/package.json README.md LICENSE $(DIST)/
+	cd $(DIST) && npm pack --silent
 
 demo: build
 	$(GO) run ./server -addr $(ADDR) -root .
