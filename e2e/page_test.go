@@ -65,6 +65,10 @@ type Trace struct {
 	// PolyfillReady is the state of WasmEventSource.ready when the trace
 	// ended, or "n/a" for the native implementation.
 	PolyfillReady string `json:"polyfillReady"`
+
+	// NativeConstructed counts the native EventSource objects that were
+	// made on a wasm page; it must be 0.
+	NativeConstructed int `json:"nativeConstructed"`
 }
 
 // traceOptions are the options of sseTrace.run.
@@ -220,6 +224,9 @@ func checkTrace(t *testing.T, impl string, tr Trace) {
 	}
 	if want := []int{0, 1, 2, 0, 1, 2}; fmt.Sprint(api.Constants) != fmt.Sprint(want) {
 		t.Errorf("%s: CONNECTING, OPEN, CLOSED on the constructor and the instance = %v, want %v", impl, api.Constants, want)
+	}
+	if impl == "wasm" && tr.NativeConstructed > 0 {
+		t.Errorf("wasm: the page made %d native EventSource object(s): the polyfill must not use the browser's EventSource", tr.NativeConstructed)
 	}
 	if tr.EndedBy == "timeout" && impl == "wasm" {
 		t.Logf("wasm: the trace timed out; WasmEventSource.ready is %s", tr.PolyfillReady)

@@ -256,6 +256,10 @@ func TestCloseAbortsFetch(t *testing.T) {
 		}, func() string {
 			return fmt.Sprintf("%s: after close() the server still has an active request: %+v", impl, reqs)
 		})
+		// The response repeats for ever, so only the client can end it.
+		if !reqs[0].Aborted {
+			t.Errorf("%s: the server did not see the client go away: %+v", impl, reqs[0])
+		}
 	})
 }
 

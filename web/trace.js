@@ -33,6 +33,20 @@
   // native implementation, then "pending", "resolved" or "rejected: <reason>".
   let polyfillReady = "n/a";
 
+  // nativeConstructed counts the native EventSource objects made on a wasm
+  // page. A polyfill that made one would make the comparison with native
+  // EventSource prove nothing.
+  let nativeConstructed = 0;
+
+  function countNativeConstructions() {
+    window.EventSource = new Proxy(window.EventSource, {
+      construct(target, args, newTarget) {
+        nativeConstructed++;
+        return Reflect.construct(target, args, newTarget);
+      },
+    });
+  }
+
   function loadScript(src) {
     return new Promise((resolve, reject) => {
       const script = document.createElement("script");
@@ -46,6 +60,7 @@
 
   async function load() {
     if (pageImpl === "wasm") {
+      countNativeConstructions();
       await loadScript("/dist/eventsource-wasm.js");
       if (typeof window.WasmEventSource !== "function") {
         throw new Error("sseTrace: /dist/eventsource-wasm.js defines no global WasmEventSource");
@@ -155,6 +170,7 @@
           messageEvents: checks.messageEvents,
           api,
           polyfillReady,
+          nativeConstructed,
         }), 0);
       };
 
