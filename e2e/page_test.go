@@ -92,6 +92,19 @@ type traceOptions struct {
 // about 0.3 s a tab more.
 func newTab(t *testing.T) context.Context {
 	t.Helper()
+	return newTabReporting(t, t)
+}
+
+// A reporter gets the console of a page: a *testing.T, or a recorder in
+// the test of the harness itself.
+type reporter interface {
+	Errorf(format string, args ...any)
+	Logf(format string, args ...any)
+}
+
+// newTabReporting is newTab with the console of the page going to r.
+func newTabReporting(t *testing.T, r reporter) context.Context {
+	t.Helper()
 	env.tabs <- struct{}{}
 	ctx, cancel := chromedp.NewContext(env.browser)
 
@@ -104,7 +117,7 @@ func newTab(t *testing.T) context.Context {
 			if err != nil {
 				return
 			}
-			reportConsole(t, m)
+			reportConsole(r, m)
 		}
 	}()
 	t.Cleanup(func() {
@@ -117,7 +130,7 @@ func newTab(t *testing.T) context.Context {
 
 // reportConsole logs a console message of the page, and fails the test for
 // an uncaught exception or for a Go runtime that died in the page.
-func reportConsole(t *testing.T, m chromedp.ConsoleMessage) {
+func reportConsole(t reporter, m chromedp.ConsoleMessage) {
 	where := ""
 	if m.URL != "" {
 		where = fmt.Sprintf(" (%s:%d)", strings.TrimPrefix(m.URL, env.server.URL), m.Line+1)
