@@ -16,6 +16,12 @@
 //	GET      /sse/bench?n=N&size=B&ts=1&gap=MS
 //	                                        N events of B bytes, for throughput and latency
 //	GET      /sse/clock?interval=MS         a never-ending clock for the demo page
+//	POST     /sse/auth/token?ttl=D          a bearer token for /sse/auth that expires after D
+//	GET      /sse/auth?interval=MS&retry=MS&session=S
+//	                                        a stream for bearers of a live token, which
+//	                                        ends when the token expires; 401 without one
+//	POST     /sse/chat?delay=MS&session=S   a bot's reply to the JSON body {prompt, bot},
+//	                                        word by word, then an event "done"
 //
 // Every /sse/ response allows cross-origin requests with credentials from any
 // origin, and OPTIONS preflights are answered, so that tests can also run
@@ -49,6 +55,7 @@ type Server struct {
 	logf     func(format string, args ...any)
 	mux      *http.ServeMux
 	sessions *sessionLog
+	tokens   *tokenStore
 	now      func() time.Time
 }
 
@@ -59,6 +66,7 @@ func New(opts Options) *Server {
 		logf:     opts.Logf,
 		mux:      http.NewServeMux(),
 		sessions: newSessionLog(),
+		tokens:   newTokenStore(),
 		now:      time.Now,
 	}
 	if s.root == "" {
@@ -74,6 +82,9 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("GET /sse/counter", s.counter)
 	s.mux.HandleFunc("GET /sse/bench", s.bench)
 	s.mux.HandleFunc("GET /sse/clock", s.clock)
+	s.mux.HandleFunc("/sse/auth/token", s.issueToken)
+	s.mux.HandleFunc("/sse/auth", s.auth)
+	s.mux.HandleFunc("/sse/chat", s.chat)
 	s.mux.HandleFunc("/sse/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "refserver: no such endpoint: "+r.URL.Path, http.StatusNotFound)
 	})
