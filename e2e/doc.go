@@ -18,6 +18,7 @@
 //	E2E_HEADFUL=1              show a browser window, to watch or debug a test
 //	E2E_PARALLEL=n             how many tabs run at once (default 4)
 //	E2E_BROWSER_LOG=1          forward the browser's own output to stderr
+//	E2E_SERVER_LOG=1           log each request of the reference server
 //
 // For example:
 //
