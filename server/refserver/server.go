@@ -16,6 +16,8 @@
 //	GET      /sse/bench?n=N&size=B&ts=1&gap=MS
 //	                                        N events of B bytes, for throughput and latency
 //	GET      /sse/clock?interval=MS         a never-ending clock for the demo page
+//	GET      /sse/refuse?ok=K&session=S     a network error, except every K-th request of the
+//	                                        session, which gets one event and ends
 //	POST     /sse/auth/token?ttl=D          a bearer token for /sse/auth that expires after D
 //	GET      /sse/auth?interval=MS&retry=MS&session=S
 //	                                        a stream for bearers of a live token, which
@@ -82,6 +84,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("GET /sse/counter", s.counter)
 	s.mux.HandleFunc("GET /sse/bench", s.bench)
 	s.mux.HandleFunc("GET /sse/clock", s.clock)
+	s.mux.HandleFunc("GET /sse/refuse", s.refuse)
 	s.mux.HandleFunc("/sse/auth/token", s.issueToken)
 	s.mux.HandleFunc("/sse/auth", s.auth)
 	s.mux.HandleFunc("/sse/chat", s.chat)

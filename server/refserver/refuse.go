@@ -1,0 +1,69 @@
+package refserver
+
+import (
+	"fmt"
+	"net/http"
+)
+
+// refusedHead is the response head that /sse/refuse sends: two different
+// Content-Length values. Extracting a length from them fails, which makes
+// the response a network error (Fetch, "extract a length"; Chromium reports
+// net::ERR_RESPONSE_HEADERS_MULTIPLE_CONTENT_LENGTH).
+const refusedHead = "HTTP/1.1 200 OK\r\n" +
+	"Content-Type: text/event-stream\r\n" +
+	"Content-Length: 1\r\n" +
+	"Content-Length: 2\r\n" +
+	"Connection: close\r\n" +
+	"\r\n"
+
+// refuse fails requests with a network error, so that tests can watch a
+// client back off between failed reconnection attempts in the session log.
+// It records the request in the session its query names, writes refusedHead
+// on the raw connection and closes it.
+//
+// It does not just close the connection without a response: Chromium
+// silently resends a request that got no response at all on a reused
+// keep-alive connection, so one failed attempt could show as two requests.
+//
+// With ok=K, every K-th request of the session succeeds instead: an event
+// stream with the event "data: open N", whose body then ends, so that the
+// client reconnects. N numbers the request from 1 among the session's
+// requests outside the scenarios, as the session log counts them.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request) {
+	every, err := intParam(r.URL.Query(), "ok", 0, 0, 1<<20)
+	if err != nil {
+		http.Error(w, "refserver: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	sessionID := r.URL.Query().Get("session")
+	if sessionID == "" {
+		sessionID = s.sessions.anonymous()
+	}
+	rec := newRequestRecord(r, s.now())
+	n := s.sessions.start(sessionID, "", rec) + 1
+
+	if every > 0 && int64(n)%every == 0 {
+		s.sessions.wroteHeader(rec, http.StatusOK)
+		out, err := startEventStream(w)
+		if err == nil {
+			if _, err = fmt.Fprintf(out, "data: open %d\n\n", n); err == nil {
+				err = out.flush()
+			}
+		}
+		s.finish(rec, r, err)
+		return
+	}
+
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		// HTTP/2 has no connection to take over.
+		s.sessions.wroteHeader(rec, http.StatusInternalServerError)
+		http.Error(w, "refserver: /sse/refuse cannot take over the connection: "+err.Error(), http.StatusInternalServerError)
+		s.finish(rec, r, nil)
+		return
+	}
+	_, _ = buf.WriteString(refusedHead)
+	_ = buf.Flush()
+	_ = conn.Close()
+	s.sessions.finish(rec, s.now(), false)
+}
