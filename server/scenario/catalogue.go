@@ -397,6 +397,16 @@ func catalogue() []Scenario {
 			},
 			Expect: []Event{message("a", "1"), message("last-event-id=1", "1")},
 		},
+		{
+			Name: "unicode-id-reconnect",
+			Description: "A non-ASCII id (é€) becomes the last event ID, and the reconnection sends it in Last-Event-ID " +
+				"encoded as UTF-8 (HTML §9.2.3).",
+			Responses: []Response{
+				ended(chunks(fastRetry + "id: é€\ndata: a\n\n")),
+				ended(chunks(lastEventIDProbe)),
+			},
+			Expect: []Event{message("a", "é€"), message("last-event-id=é€", "é€")},
+		},
 
 		// The retry field (HTML §9.2.6: "If the field value consists of only
 		// ASCII digits ...").
