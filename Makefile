@@ -21,7 +21,7 @@ WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
 all: build
 
 build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs \
-	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE.go
+	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE-Go.txt
 
 # The module: stripped, and built without file system paths.
 $(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
@@ -47,7 +47,7 @@ $(DIST)/eventsource-wasm.d.ts: js/eventsource-wasm.d.ts
 	cp $< $@
 
 # wasm_exec.js comes with Go's license, which travels with it.
-$(DIST)/LICENSE.go: $(GOROOT)/LICENSE
+$(DIST)/LICENSE-Go.txt: $(GOROOT)/LICENSE
 	@mkdir -p $(DIST)
 	cp $< $@
 

@@ -1,4 +1,4 @@
-/*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License; includes Go's wasm_exec.js, BSD-style License (see LICENSE.go) */
+/*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License; includes Go's wasm_exec.js, BSD-style License (see LICENSE-Go.txt) */
 // The classic-script entry point. A page adds one tag,
 //
 //   <script src="/dist/eventsource-wasm.js"></script>

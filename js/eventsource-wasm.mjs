@@ -1,4 +1,4 @@
-/*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License; includes Go's wasm_exec.js, BSD-style License (see LICENSE.go) */
+/*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License; includes Go's wasm_exec.js, BSD-style License (see LICENSE-Go.txt) */
 // The ES module entry point:
 //
 //   import { WasmEventSource, ready, install } from "./eventsource-wasm.mjs";

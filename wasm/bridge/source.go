@@ -183,6 +183,17 @@ func (s *source) recoverPanic() {
 // implements its timers with the page's setTimeout.
 type systemClock struct{}
 
-func (systemClock) Now() time.Time { return time.Now() }
+var clockStart = time.Now()
 
-func (systemClock) AfterFunc(d time.Duration, f func()) conn.Timer { return time.AfterFunc(d, f) }
+func (systemClock) Now() time.Duration { return time.Since(clockStart) }
+
+// AfterFunc returns the timer's Stop method, never the *time.Timer itself:
+// putting that in an interface would keep time's formatting code in the
+// module (through its channel of time.Time).
+func (systemClock) AfterFunc(d time.Duration, f func()) conn.Timer {
+	return stopFunc(time.AfterFunc(d, f).Stop)
+}
+
+type stopFunc func() bool
+
+func (stop stopFunc) Stop() bool { return stop() }

@@ -1,9 +1,6 @@
 package conn
 
-import (
-	"math"
-	"time"
-)
+import "time"
 
 // DefaultDelay is the reconnection time before a server sets one with a
 // retry field. The standard leaves it to the user agent ("probably in the
@@ -35,9 +32,12 @@ type Policy struct {
 // the first since the last successful connection), given the current
 // reconnection time and a random number in [0, 1).
 func (p Policy) delay(reconnectionTime time.Duration, retry int, random float64) time.Duration {
+	const longest = float64(1<<63 - 1)
 	d := float64(reconnectionTime)
-	if p.Factor > 1 && retry > 1 {
-		d *= math.Pow(p.Factor, float64(retry-1))
+	if p.Factor > 1 {
+		for i := 1; i < retry && d < longest; i++ {
+			d *= p.Factor
+		}
 	}
 	if p.MaxDelay > 0 && d > float64(p.MaxDelay) {
 		d = float64(p.MaxDelay)
@@ -45,8 +45,8 @@ func (p Policy) delay(reconnectionTime time.Duration, retry int, random float64)
 	if jitter := min(max(p.Jitter, 0), 1); jitter > 0 {
 		d -= d * jitter * random
 	}
-	if d >= math.MaxInt64 {
-		return time.Duration(math.MaxInt64)
+	if d >= longest {
+		return time.Duration(1<<63 - 1)
 	}
 	return time.Duration(d)
 }

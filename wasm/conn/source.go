@@ -10,7 +10,6 @@
 package conn
 
 import (
-	"strings"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/batch"
@@ -79,9 +78,11 @@ type Listener interface {
 	Failed(err *Error)
 }
 
-// A Clock tells the time and runs timers.
+// A Clock tells the time and runs timers. Now is a monotonic reading: the
+// time elapsed since an arbitrary fixed instant. (A time.Time here would
+// keep time's formatting code in the WASM module, through its methods.)
 type Clock interface {
-	Now() time.Time
+	Now() time.Duration
 	AfterFunc(d time.Duration, f func()) Timer
 }
 
@@ -126,7 +127,7 @@ type Source struct {
 	events []byte // the batch being built from one chunk
 
 	timer        Timer // the reconnection or heartbeat timer, if any
-	lastActivity time.Time
+	lastActivity time.Duration // Clock.Now when bytes last arrived
 }
 
 // New returns a source in the Connecting state. Call Start to connect.
@@ -303,7 +304,7 @@ func (s *Source) armHeartbeat(attempt int, after time.Duration) {
 			return
 		}
 		s.timer = nil
-		idle := s.cfg.Clock.Now().Sub(s.lastActivity)
+		idle := s.cfg.Clock.Now() - s.lastActivity
 		if remaining := s.cfg.HeartbeatTimeout - idle; remaining > 0 {
 			s.armHeartbeat(attempt, remaining)
 			return
@@ -329,9 +330,43 @@ func (f *feeder) Retry(d time.Duration) { f.reconnectionTime = d }
 
 // IsEventStream reports whether a Content-Type header value has the MIME
 // type essence text/event-stream; parameters such as charset are allowed.
+// (It compares ASCII by hand, keeping package strings and Unicode tables
+// out of the WASM module.)
 func IsEventStream(contentType string) bool {
-	essence, _, _ := strings.Cut(contentType, ";")
-	return strings.EqualFold(strings.TrimSpace(essence), "text/event-stream")
+	const want = "text/event-stream"
+	essence := contentType
+	for i := 0; i < len(contentType); i++ {
+		if contentType[i] == ';' {
+			essence = contentType[:i]
+			break
+		}
+	}
+	essence = trimHTTPSpace(essence)
+	if len(essence) != len(want) {
+		return false
+	}
+	for i := 0; i < len(want); i++ {
+		c := essence[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// trimHTTPSpace removes leading and trailing HTTP whitespace (Fetch §2.2).
+func trimHTTPSpace(s string) string {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
 
 // shrink empties a buffer, releasing it if one large chunk grew it.

@@ -15,12 +15,12 @@ import (
 
 // fakeClock runs timers when the test advances it.
 type fakeClock struct {
-	now    time.Time
+	now    time.Duration
 	timers []*fakeTimer
 }
 
 type fakeTimer struct {
-	due     time.Time
+	due     time.Duration
 	f       func()
 	stopped bool
 }
@@ -31,20 +31,20 @@ func (t *fakeTimer) Stop() bool {
 	return was
 }
 
-func (c *fakeClock) Now() time.Time { return c.now }
+func (c *fakeClock) Now() time.Duration { return c.now }
 
 func (c *fakeClock) AfterFunc(d time.Duration, f func()) Timer {
-	t := &fakeTimer{due: c.now.Add(d), f: f}
+	t := &fakeTimer{due: c.now + d, f: f}
 	c.timers = append(c.timers, t)
 	return t
 }
 
 // Advance moves time forward by d, firing due timers in order.
 func (c *fakeClock) Advance(d time.Duration) {
-	end := c.now.Add(d)
+	end := c.now + d
 	for {
-		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].due.Before(c.timers[j].due) })
-		if len(c.timers) == 0 || c.timers[0].due.After(end) {
+		sort.SliceStable(c.timers, func(i, j int) bool { return c.timers[i].due < c.timers[j].due })
+		if len(c.timers) == 0 || c.timers[0].due > end {
 			break
 		}
 		t := c.timers[0]
@@ -67,7 +67,7 @@ type harness struct {
 	log   []string
 	last  int      // the most recent attempt the transport was asked for
 	reqs  []string // the requests, with their time offsets
-	start time.Time
+	start time.Duration
 
 	onEvent func(batch.Record) // optional hook run per dispatched event
 	onError func(*Error)
@@ -75,7 +75,7 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg Config) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &fakeClock{now: time.Unix(1000, 0)}}
+	h := &harness{t: t, clock: &fakeClock{now: 1000 * time.Second}}
 	h.start = h.clock.now
 	cfg.Transport, cfg.Listener, cfg.Clock = h, h, h.clock
 	if cfg.URL == "" {
@@ -87,7 +87,7 @@ func newHarness(t *testing.T, cfg Config) *harness {
 
 func (h *harness) Connect(attempt int, req Request) {
 	h.last = attempt
-	h.reqs = append(h.reqs, fmt.Sprintf("+%v last-event-id=%q", h.clock.now.Sub(h.start), req.LastEventID))
+	h.reqs = append(h.reqs, fmt.Sprintf("+%v last-event-id=%q", h.clock.now-h.start, req.LastEventID))
 	h.log = append(h.log, fmt.Sprintf("connect %d", attempt))
 }
 
