@@ -126,7 +126,7 @@ type Source struct {
 
 	events []byte // the batch being built from one chunk
 
-	timer        Timer // the reconnection or heartbeat timer, if any
+	timer        Timer         // the reconnection or heartbeat timer, if any
 	lastActivity time.Duration // Clock.Now when bytes last arrived
 }
 
