@@ -179,6 +179,64 @@ function eventSourceWasm(moduleURL) {
     return o;
   }
 
+  // --- Requests ----------------------------------------------------------
+
+  const utf8 = new TextEncoder();
+
+  // byteString returns s encoded as UTF-8, one code point per byte: the
+  // form in which Headers take bytes. The standard sends the last event ID
+  // as UTF-8 (§9.2.3); Headers take only code points up to U+00FF.
+  function byteString(s) {
+    const bytes = utf8.encode(s);
+    let out = "";
+    for (let i = 0; i < bytes.length; i += 8192) {
+      out += String.fromCharCode.apply(null, bytes.subarray(i, i + 8192));
+    }
+    return out;
+  }
+
+  // setupFailure marks an error in preparing a request (a headers or body
+  // callback that threw or rejected), which the module reports with the
+  // reason "request-setup".
+  function setupFailure(err) {
+    return { requestSetup: String(err && err.message !== undefined ? err.message : err) };
+  }
+
+  // request sends one request of a source (§9.2.3, "fetch the event
+  // source"): mode cors, credentials per the options, cache mode no-store
+  // (so the browser sends Cache-Control: no-cache, as for native
+  // EventSource), Accept: text/event-stream, and Last-Event-ID when there
+  // is one. Header and body callbacks run first, after the caller returns.
+  async function request(url, o, lastEventId, signal) {
+    let headers = o.headers;
+    let body = o.body;
+    if (typeof headers === "function" || typeof body === "function") {
+      try {
+        await null;
+        if (typeof headers === "function") headers = await headers();
+        if (typeof body === "function") body = await body();
+        headers = new Headers(headers == null ? undefined : headers);
+      } catch (err) {
+        throw setupFailure(err);
+      }
+    } else {
+      headers = new Headers(headers);
+    }
+    if (!headers.has("Accept")) headers.set("Accept", "text/event-stream");
+    if (lastEventId !== "") headers.set("Last-Event-ID", byteString(lastEventId));
+    const init = {
+      method: o.method,
+      headers,
+      credentials: o.credentials,
+      cache: "no-store",
+      mode: "cors",
+      redirect: "follow",
+      signal,
+    };
+    if (body != null) init.body = body;
+    return o.fetch ? o.fetch(url, init) : fetch(url, init);
+  }
+
   // --- WasmEventSource ---------------------------------------------------
 
   const handlerTypes = ["open", "message", "error"];
@@ -199,6 +257,8 @@ function eventSourceWasm(moduleURL) {
     #origin = "";
     #id = 0;
     #handlers = Object.create(null); // type → {fn, listener}
+    #controller = null; // the AbortController of the current request
+    #early = null; // the first request, sent before the module was running
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -221,6 +281,11 @@ function eventSourceWasm(moduleURL) {
       } else if (go) {
         this.#start();
       } else {
+        // The module is not running yet: send the first request now, as
+        // native EventSource does in its constructor, and hand the
+        // response to the module once it runs.
+        this.#early = this.#connect(this.#options.lastEventId || "");
+        this.#early.catch(() => {}); // the module sees any failure; the page gets no unhandled rejection
         queued.add(this);
       }
     }
@@ -241,6 +306,7 @@ function eventSourceWasm(moduleURL) {
       if (this.#readyState === CLOSED) return;
       this.#readyState = CLOSED;
       queued.delete(this);
+      this.#abort();
       if (this.#id) {
         live.delete(this.#id);
         if (go) go.close(this.#id);
@@ -260,17 +326,42 @@ function eventSourceWasm(moduleURL) {
     }
 
     #fail(reason, message) {
+      this.#abort();
       this.#failed(reason, message, 0, "", "", false, 0, 0);
     }
 
-    // #sink gives the Go module the three functions through which it
-    // reports; it caches them and calls each without a receiver.
+    // #sink gives the Go module the functions through which it sends
+    // requests and reports; it caches them and calls each without a
+    // receiver.
     #sink() {
       return {
+        connect: (lastEventId) => this.#connect(lastEventId),
+        abort: () => this.#abort(),
         opened: (response) => this.#opened(response),
         dispatch: (batch) => this.#dispatch(batch),
         failed: (...args) => this.#failed(...args),
       };
+    }
+
+    // #connect sends a request and returns the promise of its response.
+    // The module's first request takes the one sent early, if any.
+    #connect(lastEventId) {
+      if (this.#early) {
+        const early = this.#early;
+        this.#early = null;
+        return early;
+      }
+      const controller = new AbortController();
+      this.#controller = controller;
+      return request(this.#url, this.#options, lastEventId, controller.signal);
+    }
+
+    #abort() {
+      this.#early = null;
+      if (this.#controller) {
+        this.#controller.abort();
+        this.#controller = null;
+      }
     }
 
     // #opened announces the connection (§9.2.3). The open event also

@@ -3,6 +3,8 @@
 package bridge
 
 import (
+	"errors"
+
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/conn"
 	"github.com/hack-pad/safejs"
 )
@@ -11,27 +13,22 @@ import (
 type stage int
 
 const (
-	stageStart    stage = iota // a resolved promise, before calling the headers callback
-	stageHeaders               // the headers callback's result
-	stageBody                  // the body callback's result
-	stageResponse              // fetch's response
+	stageResponse stage = iota // the response head
 	stageRead                  // the reader's next chunk
 )
 
-// A connection is one attempt: it prepares the request, fetches it, and
-// reads the body, reporting to the source's state machine. It waits on one
-// promise at a time, always through the same pair of functions, which it
-// releases once it is finished and no promise still holds them.
+// A connection is one attempt: it asks the shim to send the request, checks
+// the response and reads the body, reporting to the source's state machine.
+// It waits on one promise at a time, always through the same pair of
+// functions, which it releases once it is finished and no promise still
+// holds them.
 type connection struct {
 	src     *source
 	attempt int
-	req     conn.Request
 	stage   stage
 
-	headers, body safejs.Value // the resolved request headers and body
-	controller    safejs.Value // the fetch's AbortController
-	response      safejs.Value
-	reader        safejs.Value
+	response safejs.Value
+	reader   safejs.Value
 
 	onValue, onError safejs.Func
 	pending          bool // a promise holds onValue and onError
@@ -39,8 +36,8 @@ type connection struct {
 	released         bool
 }
 
-func newConnection(src *source, attempt int, req conn.Request) (*connection, error) {
-	c := &connection{src: src, attempt: attempt, req: req}
+func newConnection(src *source, attempt int) (*connection, error) {
+	c := &connection{src: src, attempt: attempt}
 	var err error
 	if c.onValue, err = safejs.FuncOf(c.settled(c.value)); err != nil {
 		return nil, err
@@ -72,68 +69,30 @@ func (c *connection) settled(handle func(safejs.Value)) func(safejs.Value, []saf
 	}
 }
 
-// start prepares and sends the request. When the source has header or body
-// callbacks, they run in a later microtask, so that even a callback that
-// throws is reported asynchronously, as every EventSource error is.
-func (c *connection) start() {
-	opts := &c.src.opts
-	if opts.headersFunc.IsUndefined() && opts.bodyFunc.IsUndefined() {
-		c.headers, c.body = opts.headers, opts.body
-		c.fetch()
-		return
-	}
-	c.stage = stageStart
-	p, err := jsPromise.Call("resolve")
-	c.await(p, err)
+// start asks the shim to send the request (§9.2.3, "fetch the event
+// source"); the shim builds it from the page's options and the last event
+// ID, and may already have sent it before the module was running.
+func (c *connection) start(lastEventID string) {
+	c.stage = stageResponse
+	c.await(c.src.connect.Invoke(lastEventID))
 }
 
 // await waits for promise p; err is the error of the call that made it.
 func (c *connection) await(p safejs.Value, err error) {
-	if err != nil {
-		// A synchronous throw is reported through a rejected promise,
-		// so that it arrives asynchronously like any other failure.
-		p, err = jsPromise.Call("reject", err.Error())
-		if err != nil {
-			c.src.core.Fail(c.attempt, conn.ReasonInternal, err)
+	if err == nil {
+		c.pending = true
+		_, err = p.Call("then", c.onValue, c.onError)
+		if err == nil {
 			return
 		}
-	}
-	c.pending = true
-	if _, err := p.Call("then", c.onValue, c.onError); err != nil {
 		c.pending = false
-		c.src.core.Fail(c.attempt, conn.ReasonInternal, err)
 	}
-}
-
-// callback calls an options callback and waits for its result.
-func (c *connection) callback(fn safejs.Value, next stage) {
-	c.stage = next
-	result, err := fn.Invoke()
-	if err != nil {
-		c.await(safejs.Undefined(), err)
-		return
-	}
-	p, err := jsPromise.Call("resolve", result)
-	c.await(p, err)
+	c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 }
 
 // value handles the value a promise resolved with, according to the stage.
 func (c *connection) value(v safejs.Value) {
-	opts := &c.src.opts
 	switch c.stage {
-	case stageStart:
-		if !opts.headersFunc.IsUndefined() {
-			c.callback(opts.headersFunc, stageHeaders)
-			return
-		}
-		c.headers = opts.headers
-		c.prepareBody()
-	case stageHeaders:
-		c.headers = v
-		c.prepareBody()
-	case stageBody:
-		c.body = v
-		c.fetch()
 	case stageResponse:
 		c.responded(v)
 	case stageRead:
@@ -141,85 +100,16 @@ func (c *connection) value(v safejs.Value) {
 	}
 }
 
-// prepareBody calls the body callback, if any, then fetches.
-func (c *connection) prepareBody() {
-	opts := &c.src.opts
-	if !opts.bodyFunc.IsUndefined() {
-		c.callback(opts.bodyFunc, stageBody)
-		return
-	}
-	c.body = opts.body
-	c.fetch()
-}
-
-// failure handles a rejected promise or a thrown callback.
+// failure handles a rejected promise: a network error, or the shim's
+// report that preparing the request failed (a headers or body callback
+// threw), which it marks with requestSetup.
 func (c *connection) failure(reason safejs.Value) {
-	why := conn.ReasonNetwork
-	if c.stage < stageResponse {
-		why = conn.ReasonRequestSetup
-	}
-	c.src.core.Fail(c.attempt, why, jsError(reason))
-}
-
-// fetch sends the request (§9.2.3, "fetch the event source"): mode cors,
-// credentials per withCredentials, cache mode no-store, Accept:
-// text/event-stream and, once there is one, the Last-Event-ID header.
-func (c *connection) fetch() {
-	c.stage = stageResponse
-	headers, err := c.requestHeaders()
-	if err != nil {
-		c.stage = stageHeaders // a setup failure, reported as such
-		c.await(safejs.Undefined(), err)
+	if setup := field(reason, "requestSetup"); setup.Type() == safejs.TypeString {
+		msg, _ := setup.String()
+		c.src.core.Fail(c.attempt, conn.ReasonRequestSetup, errors.New(msg))
 		return
 	}
-	if c.controller, err = jsAbortController.New(); err != nil {
-		c.await(safejs.Undefined(), err)
-		return
-	}
-	signal, err := c.controller.Get("signal")
-	if err != nil {
-		c.await(safejs.Undefined(), err)
-		return
-	}
-	opts := &c.src.opts
-	init := map[string]any{
-		"method":      opts.method,
-		"headers":     headers,
-		"credentials": opts.credentials,
-		"cache":       "no-store",
-		"mode":        "cors",
-		"redirect":    "follow",
-		"signal":      signal,
-	}
-	if !c.body.IsUndefined() && !c.body.IsNull() && opts.method != "GET" && opts.method != "HEAD" {
-		init["body"] = c.body
-	}
-	c.await(opts.fetch.Invoke(c.req.URL, init))
-}
-
-// requestHeaders builds the request's Headers from the page's headers and
-// the ones EventSource itself sends.
-func (c *connection) requestHeaders() (safejs.Value, error) {
-	h, err := jsHeaders.New()
-	if !c.headers.IsUndefined() && !c.headers.IsNull() {
-		h, err = jsHeaders.New(c.headers)
-	}
-	if err != nil {
-		return h, err
-	}
-	if has, err := h.Call("has", "Accept"); err == nil {
-		if ok, _ := has.Bool(); !ok {
-			if _, err := h.Call("set", "Accept", "text/event-stream"); err != nil {
-				return h, err
-			}
-		}
-	}
-	if c.req.LastEventID != "" {
-		if _, err := h.Call("set", "Last-Event-ID", conn.LastEventIDHeader(c.req.LastEventID)); err != nil {
-			return h, err
-		}
-	}
-	return h, nil
+	c.src.core.Fail(c.attempt, conn.ReasonNetwork, jsError(reason))
 }
 
 // responded checks the response head, then starts reading the body.
@@ -230,10 +120,8 @@ func (c *connection) responded(resp safejs.Value) {
 		StatusText: stringField(resp, "statusText", ""),
 		URL:        stringField(resp, "url", ""),
 	}
-	if headers, err := resp.Get("headers"); err == nil {
-		if ct, err := headers.Call("get", "Content-Type"); err == nil && ct.Type() == safejs.TypeString {
-			r.ContentType, _ = ct.String()
-		}
+	if ct, err := field(resp, "headers").Call("get", "Content-Type"); err == nil && ct.Type() == safejs.TypeString {
+		r.ContentType, _ = ct.String()
 	}
 	c.src.core.Response(c.attempt, r)
 	if c.finished {
@@ -260,20 +148,12 @@ func (c *connection) read() {
 
 // chunk hands one read's bytes to the state machine and reads on.
 func (c *connection) chunk(result safejs.Value) {
-	if done, err := result.Get("done"); err != nil {
-		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
-		return
-	} else if ok, _ := done.Bool(); ok {
+	if done, _ := field(result, "done").Bool(); done {
 		c.src.core.End(c.attempt)
 		return
 	}
-	value, err := result.Get("value")
-	if err != nil {
-		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
-		return
-	}
-	n := int(numberField(value, "byteLength", 0))
-	buf := c.src.readBuffer(n)
+	value := field(result, "value")
+	buf := c.src.readBuffer(int(numberField(value, "byteLength", 0)))
 	if _, err := safejs.CopyBytesToGo(buf, value); err != nil {
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 		return
@@ -284,16 +164,14 @@ func (c *connection) chunk(result safejs.Value) {
 	}
 }
 
-// abort cancels the fetch, which also errors its body stream, and releases
-// the funcs unless a promise still holds them.
-func (c *connection) abort() {
+// finish marks the connection finished and releases its funcs unless a
+// promise still holds them; that promise settles soon, as the shim aborts
+// the request.
+func (c *connection) finish() {
 	if c.finished {
 		return
 	}
 	c.finished = true
-	if !c.controller.IsUndefined() {
-		_, _ = c.controller.Call("abort")
-	}
 	if !c.pending {
 		c.release()
 	}

@@ -13,37 +13,6 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
-// The page's constructors and functions, looked up once by Serve.
-var (
-	jsFetch           safejs.Value
-	jsPromise         safejs.Value
-	jsAbortController safejs.Value
-	jsHeaders         safejs.Value
-)
-
-func lookupGlobals() error {
-	global := safejs.Global()
-	for _, g := range []struct {
-		name string
-		dst  *safejs.Value
-	}{
-		{"fetch", &jsFetch},
-		{"Promise", &jsPromise},
-		{"AbortController", &jsAbortController},
-		{"Headers", &jsHeaders},
-	} {
-		v, err := global.Get(g.name)
-		if err != nil {
-			return err
-		}
-		if v.IsUndefined() {
-			return errors.New("eventsource-wasm: the page has no " + g.name)
-		}
-		*g.dst = v
-	}
-	return nil
-}
-
 // jsError turns a rejection reason or thrown value into a Go error whose
 // message is the value's string form, e.g. "TypeError: Failed to fetch".
 func jsError(v safejs.Value) error {

@@ -21,9 +21,6 @@ type module struct {
 //	open(sink, url, options) → id   starts a source; url is absolute
 //	close(id)                       closes it, as EventSource.close() does
 func Serve(host string) error {
-	if err := lookupGlobals(); err != nil {
-		return err
-	}
 	hostObject, err := safejs.Global().Get(host)
 	if err != nil || hostObject.IsUndefined() {
 		return errors.New("eventsource-wasm: no host object " + host + " to register with")

@@ -20,58 +20,35 @@ const (
 	defaultMaxEventSize = 32 << 20
 )
 
-// options are a source's request options, as the shim normalized them.
-type options struct {
-	method      string
-	credentials string
-	headers     safejs.Value // a headers init value, or undefined
-	headersFunc safejs.Value // a function returning one (or a promise of one), or undefined
-	body        safejs.Value
-	bodyFunc    safejs.Value
-	fetch       safejs.Value // the fetch function to call
-}
-
 // A source serves one WasmEventSource: it is the state machine's Transport
-// and Listener, and reports to the shim through the three functions of
-// the sink the shim gave it.
+// and Listener, and reaches the shim through the functions of the sink the
+// shim gave it: connect(lastEventID) → promise of a Response, abort(),
+// opened(response), dispatch(batch) and failed(...).
 type source struct {
 	m    *module
 	id   int
 	core *conn.Source
-	opts options
 
-	opened, dispatch, failed safejs.Value // the sink's functions
-	conn                     *connection  // the current attempt, if any
-	buf                      []byte       // the read buffer, reused
+	connect, abort, opened, dispatch, failed safejs.Value
+	conn                                     *connection // the current attempt, if any
+	buf                                      []byte      // the read buffer, reused
 }
 
+// newSource makes a source from the shim's sink and its normalized options
+// (lastEventId, retry, heartbeatTimeout, maxEventSize, maxLineSize; the
+// shim keeps the request options itself).
 func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value) (*source, error) {
 	s := &source{m: m, id: id}
 	for _, f := range []struct {
 		name string
 		dst  *safejs.Value
-	}{{"opened", &s.opened}, {"dispatch", &s.dispatch}, {"failed", &s.failed}} {
+	}{{"connect", &s.connect}, {"abort", &s.abort}, {"opened", &s.opened}, {"dispatch", &s.dispatch}, {"failed", &s.failed}} {
 		v := field(sink, f.name)
 		if v.Type() != safejs.TypeFunction {
 			return nil, errors.New("eventsource-wasm: the sink has no " + f.name + " function")
 		}
 		*f.dst = v
 	}
-	s.opts = options{
-		method:      stringField(o, "method", "GET"),
-		credentials: stringField(o, "credentials", "same-origin"),
-		fetch:       jsFetch,
-		headers:     safejs.Undefined(),
-		headersFunc: safejs.Undefined(),
-		body:        safejs.Undefined(),
-		bodyFunc:    safejs.Undefined(),
-	}
-	if f := field(o, "fetch"); f.Type() == safejs.TypeFunction {
-		s.opts.fetch = f
-	}
-	s.opts.headers, s.opts.headersFunc = valueOrFunc(field(o, "headers"))
-	s.opts.body, s.opts.bodyFunc = valueOrFunc(field(o, "body"))
-
 	retry := field(o, "retry")
 	ms := func(v safejs.Value, name string) time.Duration {
 		return time.Duration(numberField(v, name, 0) * float64(time.Millisecond))
@@ -99,14 +76,6 @@ func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value)
 	return s, nil
 }
 
-// valueOrFunc sorts an option into a plain value or a callback.
-func valueOrFunc(v safejs.Value) (value, fn safejs.Value) {
-	if v.Type() == safejs.TypeFunction {
-		return safejs.Undefined(), v
-	}
-	return v, safejs.Undefined()
-}
-
 // readBuffer returns a buffer of n bytes, reusing the last one when it is
 // large enough and not oversized.
 func (s *source) readBuffer(n int) []byte {
@@ -118,20 +87,22 @@ func (s *source) readBuffer(n int) []byte {
 
 // Connect starts an attempt (conn.Transport).
 func (s *source) Connect(attempt int, req conn.Request) {
-	c, err := newConnection(s, attempt, req)
+	c, err := newConnection(s, attempt)
 	if err != nil {
 		s.core.FailForGood(conn.ReasonInternal, err)
 		return
 	}
 	s.conn = c
-	c.start()
+	c.start(req.LastEventID)
 }
 
-// Abort cancels an attempt (conn.Transport).
+// Abort cancels an attempt (conn.Transport): the shim aborts its request,
+// which also errors the body stream the connection may be reading.
 func (s *source) Abort(attempt int) {
 	if c := s.conn; c != nil && c.attempt == attempt {
 		s.conn = nil
-		c.abort()
+		c.finish()
+		_, _ = s.abort.Invoke()
 	}
 }
 
