@@ -85,7 +85,9 @@ func (e *Error) Error() string {
 	case e.GaveUp:
 		msg += "; gave up after " + strconv.Itoa(e.Retries) + " failed reconnection attempts"
 	case e.Reconnect:
-		msg += "; reconnecting in " + e.Delay.String()
+		// In milliseconds, as the retry field counts; Duration.String
+		// would bring time's formatting code into the module.
+		msg += "; reconnecting in " + strconv.FormatInt(e.Delay.Milliseconds(), 10) + " ms"
 	}
 	return msg
 }

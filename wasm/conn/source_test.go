@@ -204,7 +204,7 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{&Error{Reason: ReasonStatus, Status: 503, StatusText: "Service Unavailable"}, "eventsource: HTTP status 503 Service Unavailable (only 200 OK opens an event stream)"},
 		{&Error{Reason: ReasonContentType, ContentType: "text/html"}, `eventsource: Content-Type "text/html" is not text/event-stream`},
-		{&Error{Reason: ReasonNetwork, Err: errors.New("TypeError: Failed to fetch"), Reconnect: true, Delay: 3 * time.Second}, "eventsource: network error: TypeError: Failed to fetch; reconnecting in 3s"},
+		{&Error{Reason: ReasonNetwork, Err: errors.New("TypeError: Failed to fetch"), Reconnect: true, Delay: 3 * time.Second}, "eventsource: network error: TypeError: Failed to fetch; reconnecting in 3000 ms"},
 		{&Error{Reason: ReasonEndOfStream, GaveUp: true, Retries: 5}, "eventsource: the server ended the stream; gave up after 5 failed reconnection attempts"},
 	} {
 		if got := tc.err.Error(); got != tc.want {
