@@ -241,6 +241,10 @@ function eventSourceWasm(moduleURL) {
 
   const handlerTypes = ["open", "message", "error"];
 
+  // STREAM_URL is the url of a source made from a stream.
+  const STREAM_URL = "about:event-stream";
+  let streamForNextSource = null; // passes fromReadableStream's stream to the constructor
+
   // withDetails defines read-only properties on an event.
   function withDetails(event, details) {
     for (const [name, value] of Object.entries(details)) {
@@ -259,6 +263,9 @@ function eventSourceWasm(moduleURL) {
     #handlers = Object.create(null); // type → {fn, listener}
     #controller = null; // the AbortController of the current request
     #early = null; // the first request, sent before the module was running
+    #stream = null; // the ReadableStream of a source made by fromReadableStream
+    #lastEventId = "";
+    #reconnectionTime = 3000;
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -274,6 +281,17 @@ function eventSourceWasm(moduleURL) {
       this.#options = normalize(eventSourceInitDict == null ? {} : eventSourceInitDict);
       this.#url = urlRecord.href;
       this.#withCredentials = this.#options.credentials === "include";
+      this.#lastEventId = this.#options.lastEventId || "";
+      if (this.#options.retry && this.#options.retry.delay !== undefined) {
+        this.#reconnectionTime = this.#options.retry.delay;
+      }
+      if (streamForNextSource) {
+        // The whole life of this source is one stream: no request, no
+        // reconnection, and an opaque origin ("null").
+        this.#stream = new Response(streamForNextSource, { headers: { "Content-Type": "text/event-stream" } });
+        this.#options.once = true;
+        streamForNextSource = null;
+      }
       if (loadError) {
         // Like every error event, this one comes in a later task, after
         // the page has had a chance to attach its handlers.
@@ -300,6 +318,37 @@ function eventSourceWasm(moduleURL) {
 
     get readyState() {
       return this.#readyState;
+    }
+
+    // lastEventId and reconnectionTime are the source's last event ID
+    // string and reconnection time in ms, as proposed with
+    // fromReadableStream (whatwg/html#12272).
+    get lastEventId() {
+      return this.#lastEventId;
+    }
+
+    get reconnectionTime() {
+      return this.#reconnectionTime;
+    }
+
+    // fromReadableStream makes a source that reads events from a stream of
+    // bytes instead of a request, as proposed in whatwg/html#12272: its url
+    // is about:event-stream, its events' origin is "null", it opens at
+    // once, and when the stream ends or errors it closes with an error
+    // event, never reconnecting. A stream that is locked is a TypeError.
+    static fromReadableStream(stream) {
+      if (!(stream instanceof ReadableStream)) {
+        throw new TypeError("WasmEventSource.fromReadableStream: the argument is not a ReadableStream.");
+      }
+      if (stream.locked) {
+        throw new TypeError("WasmEventSource.fromReadableStream: the stream is locked.");
+      }
+      streamForNextSource = stream;
+      try {
+        return new this(STREAM_URL);
+      } finally {
+        streamForNextSource = null;
+      }
     }
 
     close() {
@@ -346,6 +395,11 @@ function eventSourceWasm(moduleURL) {
     // #connect sends a request and returns the promise of its response.
     // The module's first request takes the one sent early, if any.
     #connect(lastEventId) {
+      if (this.#stream) {
+        const response = this.#stream;
+        this.#stream = null;
+        return Promise.resolve(response);
+      }
       if (this.#early) {
         const early = this.#early;
         this.#early = null;
@@ -380,17 +434,24 @@ function eventSourceWasm(moduleURL) {
     }
 
     // #dispatch fires the events of one batch: records of type, data and
-    // last event ID, each field after a CR (see wasm/batch). As the
-    // standard's dispatch task does, it stops once the source is closed,
-    // so close() in a handler drops the rest of the batch.
+    // last event ID, each field after a CR (see wasm/batch). A record with
+    // an empty type is a change of state instead: a new reconnection time
+    // or last event ID. As the standard's dispatch task does, it stops once
+    // the source is closed, so close() in a handler drops the rest.
     #dispatch(batch) {
       const fields = batch.split("\r");
       const origin = this.#origin;
       for (let i = 1; i < fields.length; i += 3) {
+        const type = fields[i];
+        if (type === "") {
+          if (fields[i + 1] === "retry") this.#reconnectionTime = Number(fields[i + 2]);
+          else this.#lastEventId = fields[i + 2];
+          continue;
+        }
         if (this.#readyState === CLOSED) return;
-        this.dispatchEvent(
-          new MessageEvent(fields[i], { data: fields[i + 1], lastEventId: fields[i + 2], origin }),
-        );
+        const lastEventId = fields[i + 2];
+        this.#lastEventId = lastEventId;
+        this.dispatchEvent(new MessageEvent(type, { data: fields[i + 1], lastEventId, origin }));
       }
     }
 

@@ -106,9 +106,20 @@ export declare class WasmEventSource extends EventTarget {
   /** The browser's own EventSource, if it has one. */
   static readonly native: typeof EventSource | undefined;
 
+  /**
+   * A source that reads events from a stream of bytes instead of a request
+   * (proposed in whatwg/html#12272): url "about:event-stream", origin "null",
+   * no reconnection. Throws a TypeError if the stream is locked.
+   */
+  static fromReadableStream(stream: ReadableStream<Uint8Array>): WasmEventSource;
+
   readonly url: string;
   readonly withCredentials: boolean;
   readonly readyState: 0 | 1 | 2;
+  /** The last event ID string (as proposed in whatwg/html#12272). */
+  readonly lastEventId: string;
+  /** The reconnection time in ms (as proposed in whatwg/html#12272). */
+  readonly reconnectionTime: number;
 
   onopen: ((this: WasmEventSource, ev: WasmEventSourceOpenEvent) => any) | null;
   onmessage: ((this: WasmEventSource, ev: MessageEvent<string>) => any) | null;

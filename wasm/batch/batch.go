@@ -14,9 +14,19 @@
 // record with CR also keeps a batch from starting with U+FEFF, which the
 // TextDecoder that turns Go strings into JavaScript strings would strip.
 // The shim splits on CR and reads fields 1, 2, 3, then 4, 5, 6, and so on.
+//
+// A record with an empty type is not an event (every event has a type,
+// "message" by default) but a change of the source's state, in stream
+// order: data "retry" with the new reconnection time in milliseconds in the
+// third field, or data "id" with a last event ID that no event carried (an
+// "id" field in an event with no data).
 package batch
 
-import "github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
+import (
+	"strconv"
+
+	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
+)
 
 // Separator separates the fields of a batch.
 const Separator = '\r'
@@ -32,7 +42,23 @@ func Append(b []byte, e sse.Event) []byte {
 	return b
 }
 
-// A Record is one event of a decoded batch.
+// AppendRetry appends a record of a new reconnection time.
+func AppendRetry(b []byte, ms int64) []byte {
+	b = append(b, Separator, Separator)
+	b = append(b, "retry"...)
+	b = append(b, Separator)
+	return strconv.AppendInt(b, ms, 10)
+}
+
+// AppendLastEventID appends a record of a new last event ID.
+func AppendLastEventID(b []byte, id []byte) []byte {
+	b = append(b, Separator, Separator)
+	b = append(b, "id"...)
+	b = append(b, Separator)
+	return append(b, id...)
+}
+
+// A Record is one record of a decoded batch.
 type Record struct {
 	Type, Data, LastEventID string
 }

@@ -30,6 +30,17 @@ func TestRoundTrip(t *testing.T) {
 	}
 }
 
+func TestControlRecords(t *testing.T) {
+	b := Append(nil, sse.Event{Type: []byte("message"), Data: []byte("a"), LastEventID: []byte("1")})
+	b = AppendRetry(b, 5000)
+	b = AppendLastEventID(b, []byte("2"))
+	got, ok := Split(string(b))
+	want := []Record{{"message", "a", "1"}, {"", "retry", "5000"}, {"", "id", "2"}}
+	if !ok || !reflect.DeepEqual(got, want) {
+		t.Errorf("got %q (ok %v), want %q", got, ok, want)
+	}
+}
+
 func TestSplitRejectsMalformed(t *testing.T) {
 	for _, b := range []string{"message\rdata\rid", "\rmessage\rdata", "\ra\rb\rc\rd"} {
 		if _, ok := Split(b); ok {

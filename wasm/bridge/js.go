@@ -60,3 +60,9 @@ func field(v safejs.Value, name string) safejs.Value {
 	}
 	return f
 }
+
+// truthy reports whether v is true in JavaScript's sense.
+func truthy(v safejs.Value) bool {
+	t, err := v.Truthy()
+	return err == nil && t
+}

@@ -35,8 +35,8 @@ type source struct {
 }
 
 // newSource makes a source from the shim's sink and its normalized options
-// (lastEventId, retry, heartbeatTimeout, maxEventSize, maxLineSize; the
-// shim keeps the request options itself).
+// (lastEventId, retry, heartbeatTimeout, maxEventSize, maxLineSize, once;
+// the shim keeps the request options itself).
 func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value) (*source, error) {
 	s := &source{m: m, id: id}
 	for _, f := range []struct {
@@ -68,6 +68,7 @@ func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value)
 			MaxLine:  int(numberField(o, "maxLineSize", defaultMaxLineSize)),
 			MaxEvent: int(numberField(o, "maxEventSize", defaultMaxEventSize)),
 		},
+		Once:      truthy(field(o, "once")),
 		Transport: s,
 		Listener:  s,
 		Clock:     systemClock{},

@@ -10,6 +10,7 @@
 package conn
 
 import (
+	"bytes"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/batch"
@@ -100,6 +101,10 @@ type Config struct {
 	// no bytes at all (not even a comment) arrive for that long.
 	HeartbeatTimeout time.Duration
 	Limits           sse.Limits
+	// Once makes the first response the whole life of the source: its end
+	// or failure fails the connection instead of reestablishing it, as for
+	// a source made from a stream (EventSource.fromReadableStream).
+	Once bool
 
 	Transport Transport
 	Listener  Listener
@@ -124,7 +129,8 @@ type Source struct {
 	reconnectionTime time.Duration
 	retries          int // reconnection attempts since the last successful connection
 
-	events []byte // the batch being built from one chunk
+	events     []byte // the batch being built from one chunk
+	reportedID []byte // the last event ID as the listener last heard it
 
 	timer        Timer         // the reconnection or heartbeat timer, if any
 	lastActivity time.Duration // Clock.Now when bytes last arrived
@@ -138,6 +144,7 @@ func New(cfg Config) *Source {
 	}
 	s.decoder.Limits = cfg.Limits
 	s.decoder.SetLastEventID(cfg.LastEventID)
+	s.reportedID = []byte(cfg.LastEventID)
 	return s
 }
 
@@ -205,6 +212,12 @@ func (s *Source) Chunk(attempt int, b []byte) {
 	}
 	s.touch()
 	err := s.decoder.Feed(b, (*feeder)(s))
+	if id := s.decoder.LastEventID(); !bytes.Equal(id, s.reportedID) {
+		// An id field in an event without data changed the last event
+		// ID, and no event told the listener.
+		s.events = batch.AppendLastEventID(s.events, id)
+		s.reportedID = append(s.reportedID[:0], id...)
+	}
 	if len(s.events) > 0 {
 		// Dispatch may close the source; what follows checks attempt.
 		s.cfg.Listener.Dispatch(s.events)
@@ -222,6 +235,7 @@ func (s *Source) End(attempt int) {
 	}
 	s.reestablish(attempt, &Error{Reason: ReasonEndOfStream})
 }
+
 
 // Fail processes an attempt that failed before or while reading the body,
 // for reason ReasonNetwork or ReasonRequestSetup: the connection is
@@ -255,6 +269,10 @@ func (s *Source) fail(attempt int, e *Error) {
 // to Connecting, fires error, waits, and connects again, unless the policy
 // has run out of retries.
 func (s *Source) reestablish(attempt int, e *Error) {
+	if s.cfg.Once {
+		s.fail(attempt, e)
+		return
+	}
 	s.retries++
 	e.Retries = s.retries
 	if max := s.cfg.Policy.MaxRetries; max > 0 && s.retries > max {
@@ -323,10 +341,19 @@ func (s *Source) stopTimer() {
 // feeder receives the decoder's output on the source's behalf.
 type feeder Source
 
-func (f *feeder) Event(e sse.Event) { f.events = batch.Append(f.events, e) }
+func (f *feeder) Event(e sse.Event) {
+	f.events = batch.Append(f.events, e)
+	if !bytes.Equal(e.LastEventID, f.reportedID) {
+		f.reportedID = append(f.reportedID[:0], e.LastEventID...)
+	}
+}
 
-// Retry sets the reconnection time (§9.2.6, the "retry" field).
-func (f *feeder) Retry(d time.Duration) { f.reconnectionTime = d }
+// Retry sets the reconnection time (§9.2.6, the "retry" field), and tells
+// the listener in the batch.
+func (f *feeder) Retry(d time.Duration) {
+	f.reconnectionTime = d
+	f.events = batch.AppendRetry(f.events, d.Milliseconds())
+}
 
 // IsEventStream reports whether a Content-Type header value has the MIME
 // type essence text/event-stream; parameters such as charset are allowed.

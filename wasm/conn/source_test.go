@@ -103,6 +103,10 @@ func (h *harness) Dispatch(b []byte) {
 		h.t.Fatalf("malformed batch %q", b)
 	}
 	for _, r := range records {
+		if r.Type == "" {
+			h.log = append(h.log, fmt.Sprintf("control %s=%q", r.Data, r.LastEventID))
+			continue
+		}
 		h.log = append(h.log, fmt.Sprintf("event %s %q id=%q", r.Type, r.Data, r.LastEventID))
 		if h.onEvent != nil {
 			h.onEvent(r)
@@ -138,7 +142,7 @@ func TestOpenDispatchAndReconnect(t *testing.T) {
 	h.ok("text/event-stream")
 	h.expect("open OPEN")
 	h.chunk("id: 7\ndata: a\n\nretry: 500\ndata: b\n\ndata: partial")
-	h.expect(`event message "a" id="7"`, `event message "b" id="7"`)
+	h.expect(`event message "a" id="7"`, `control retry="500"`, `event message "b" id="7"`)
 	h.src.End(1)
 	h.expect("abort 1", "error end-of-stream CONNECTING reconnect=true delay=500ms")
 	h.clock.Advance(499 * time.Millisecond)
@@ -310,7 +314,7 @@ func TestServerRetryOverridesPolicyDelay(t *testing.T) {
 	}
 	h.chunk("retry: 60000\n")
 	h.src.End(h.last)
-	h.expect("connect 1", "open OPEN", "abort 1", "error end-of-stream CONNECTING reconnect=true delay=20s")
+	h.expect("connect 1", "open OPEN", `control retry="250"`, `control retry="60000"`, "abort 1", "error end-of-stream CONNECTING reconnect=true delay=20s")
 }
 
 func TestJitter(t *testing.T) {
@@ -378,6 +382,35 @@ func TestInitialLastEventID(t *testing.T) {
 	h.src.Start()
 	if want := []string{`+0s last-event-id="99"`}; !reflect.DeepEqual(h.reqs, want) {
 		t.Errorf("requests %q, want %q", h.reqs, want)
+	}
+}
+
+func TestLastEventIDChangeWithoutEventIsReported(t *testing.T) {
+	h := newHarness(t, Config{LastEventID: "1"})
+	h.src.Start()
+	h.ok("text/event-stream")
+	h.chunk("data: a\n\n")
+	h.chunk("id: 2\n\n")
+	h.chunk("id: 3\ndata: b\n\n")
+	h.chunk(": nothing new\n")
+	h.expect("connect 1", "open OPEN", `event message "a" id="1"`, `control id="2"`, `event message "b" id="3"`)
+}
+
+func TestOnceFailsInsteadOfReconnecting(t *testing.T) {
+	for _, end := range []string{"end", "fail"} {
+		h := newHarness(t, Config{Once: true})
+		h.src.Start()
+		h.ok("text/event-stream")
+		h.chunk("data: a\n\n")
+		if end == "end" {
+			h.src.End(h.last)
+			h.clock.Advance(time.Hour)
+			h.expect("connect 1", "open OPEN", `event message "a" id=""`, "abort 1", "error end-of-stream CLOSED reconnect=false delay=0s")
+		} else {
+			h.src.Fail(h.last, ReasonNetwork, errors.New("stream errored"))
+			h.clock.Advance(time.Hour)
+			h.expect("connect 1", "open OPEN", `event message "a" id=""`, "abort 1", "error network CLOSED reconnect=false delay=0s")
+		}
 	}
 }
 
