@@ -236,7 +236,6 @@ func (s *Source) End(attempt int) {
 	s.reestablish(attempt, &Error{Reason: ReasonEndOfStream})
 }
 
-
 // Fail processes an attempt that failed before or while reading the body,
 // for reason ReasonNetwork or ReasonRequestSetup: the connection is
 // reestablished (§9.2.3: a network error that is not an abort).
