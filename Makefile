@@ -16,12 +16,24 @@ FUZZTIME ?= 1m
 WASM_SOURCES := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
 
-.PHONY: all build package demo test vet unit e2e deps fuzz clean
+.PHONY: all build brotli package demo test vet unit e2e deps fuzz clean
 
 all: build
 
 build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs \
-	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE-Go.txt
+	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE-Go.txt $(DIST)/eventsource-wasm.wasm.gz
+	@# Brotli copies too when the brotli command is there (make deps installs it).
+	@if command -v brotli >/dev/null; then $(MAKE) --no-print-directory brotli; fi
+
+# Precompressed copies, which the reference server serves to browsers that
+# accept them.
+$(DIST)/%.gz: $(DIST)/%
+	gzip -9 -n -k -f $<
+
+$(DIST)/%.br: $(DIST)/%
+	brotli -q 11 -f -o $@ $<
+
+brotli: $(DIST)/eventsource-wasm.wasm.br $(DIST)/eventsource-wasm.js.br $(DIST)/eventsource-wasm.mjs.br
 
 # The module: stripped, and built without file system paths.
 $(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
@@ -75,14 +87,19 @@ unit:
 e2e: build deps
 	$(GO) test -count=1 -timeout 15m ./e2e/...
 
-# deps finds a Chromium, or installs Debian's when none is found and we may.
+# deps finds a Chromium, or installs Debian's when none is found and we may;
+# brotli, for the precompressed module, comes along when it is missing.
 deps:
 	@if [ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then \
+	  have_browser=1; \
+	fi; \
+	if [ -n "$$have_browser" ] && command -v brotli >/dev/null; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  echo "deps: installing Chromium (apt-get install chromium)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	else \
+	  pkgs="$$( [ -n "$$have_browser" ] || echo chromium ) $$(command -v brotli >/dev/null || echo brotli)"; \
+	  echo "deps: installing $$pkgs (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
+	elif [ -z "$$have_browser" ]; then \
 	  echo "deps: no Chromium found. Install it (e.g. sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome"; exit 1; \
 	fi
 

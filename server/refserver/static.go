@@ -1,10 +1,12 @@
 package refserver
 
 import (
+	"mime"
 	"net/http"
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
 )
 
 // staticTypes fixes the Content-Type of the files whose type matters to a
@@ -40,9 +42,56 @@ func (s *Server) static(dir string) http.Handler {
 		}
 		defer root.Close()
 		w.Header().Set("Cache-Control", "no-cache")
-		if ct, ok := staticTypes[path.Ext(r.URL.Path)]; ok {
+		ext := path.Ext(r.URL.Path)
+		if ct, ok := staticTypes[ext]; ok {
 			w.Header().Set("Content-Type", ct)
+		} else if ct := mime.TypeByExtension(ext); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		if enc, suffix := precompressed(root, r); suffix != "" {
+			w.Header().Set("Content-Encoding", enc)
+			w.Header().Add("Vary", "Accept-Encoding")
+			r2 := r.Clone(r.Context())
+			r2.URL.Path += suffix
+			r = r2
 		}
 		http.FileServerFS(root.FS()).ServeHTTP(w, r)
 	})
+}
+
+// precompressed finds a compressed copy of the requested file, written at
+// build time beside it (name.br, name.gz), that the client accepts. It
+// returns the content coding and the file name suffix, or "" for none.
+func precompressed(root *os.Root, r *http.Request) (encoding, suffix string) {
+	if r.Header.Get("Range") != "" {
+		return "", ""
+	}
+	name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
+	if name == "" || strings.HasSuffix(r.URL.Path, "/") {
+		return "", ""
+	}
+	for _, c := range []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !acceptsEncoding(r.Header.Get("Accept-Encoding"), c.encoding) {
+			continue
+		}
+		if fi, err := root.Stat(name + c.suffix); err == nil && fi.Mode().IsRegular() {
+			return c.encoding, c.suffix
+		}
+	}
+	return "", ""
+}
+
+// acceptsEncoding reports whether an Accept-Encoding header value accepts
+// the content coding enc (RFC 9110 §12.5.3), ignoring preferences other
+// than a refusal with q=0.
+func acceptsEncoding(header, enc string) bool {
+	for _, item := range strings.Split(header, ",") {
+		coding, params, _ := strings.Cut(item, ";")
+		if !strings.EqualFold(strings.TrimSpace(coding), enc) {
+			continue
+		}
+		q := strings.ReplaceAll(strings.TrimSpace(params), " ", "")
+		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
+	}
+	return false
 }

@@ -114,3 +114,48 @@ func writeFile(t *testing.T, name, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestStaticPrecompressed(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "dist/m.wasm"), "plain")
+	writeFile(t, filepath.Join(root, "dist/m.wasm.br"), "brotli bytes")
+	writeFile(t, filepath.Join(root, "dist/m.wasm.gz"), "gzip bytes")
+	writeFile(t, filepath.Join(root, "dist/only.js"), "js")
+	writeFile(t, filepath.Join(root, "dist/only.js.gz"), "js gzip")
+	srv := New(Options{Root: root})
+	for _, tc := range []struct {
+		path, accept, range_      string
+		wantBody, wantEnc, wantCT string
+	}{
+		{"/dist/m.wasm", "gzip, deflate, br, zstd", "", "brotli bytes", "br", "application/wasm"},
+		{"/dist/m.wasm", "gzip", "", "gzip bytes", "gzip", "application/wasm"},
+		{"/dist/m.wasm", "br;q=0, gzip", "", "gzip bytes", "gzip", "application/wasm"},
+		{"/dist/m.wasm", "", "", "plain", "", "application/wasm"},
+		{"/dist/m.wasm", "identity", "", "plain", "", "application/wasm"},
+		{"/dist/m.wasm", "br", "bytes=0-1", "pl", "", "application/wasm"},
+		{"/dist/only.js", "br, gzip", "", "js gzip", "gzip", "text/javascript; charset=utf-8"},
+	} {
+		r := httptest.NewRequest("GET", tc.path, nil)
+		if tc.accept != "" {
+			r.Header.Set("Accept-Encoding", tc.accept)
+		}
+		if tc.range_ != "" {
+			r.Header.Set("Range", tc.range_)
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		res := w.Result()
+		if got := w.Body.String(); got != tc.wantBody {
+			t.Errorf("%s with %q: body %q, want %q", tc.path, tc.accept, got, tc.wantBody)
+		}
+		if got := res.Header.Get("Content-Encoding"); got != tc.wantEnc {
+			t.Errorf("%s with %q: Content-Encoding %q, want %q", tc.path, tc.accept, got, tc.wantEnc)
+		}
+		if got := res.Header.Get("Content-Type"); got != tc.wantCT {
+			t.Errorf("%s with %q: Content-Type %q, want %q", tc.path, tc.accept, got, tc.wantCT)
+		}
+		if tc.wantEnc != "" && !strings.Contains(res.Header.Get("Vary"), "Accept-Encoding") {
+			t.Errorf("%s with %q: no Vary: Accept-Encoding", tc.path, tc.accept)
+		}
+	}
+}
