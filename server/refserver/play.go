@@ -43,8 +43,17 @@ func (s *Server) playScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	resp := sc.Responses[index]
+	if resp.Refuse {
+		// No status is sent: the client sees a network error.
+		err = refuseConnection(w)
+		return
+	}
 	s.sessions.wroteHeader(rec, resp.StatusCode())
-	err = play(r.Context(), w, resp, scenario.Vars{LastEventID: rec.LastEventID, Session: sessionID})
+	err = play(r.Context(), w, resp, scenario.Vars{
+		LastEventID: rec.LastEventID,
+		Session:     sessionID,
+		OtherOrigin: s.otherOriginFor(r),
+	})
 }
 
 // play writes resp to w: the header, then each chunk after its delay,
@@ -123,6 +132,9 @@ func play(ctx context.Context, w http.ResponseWriter, resp scenario.Response, va
 		<-ctx.Done()
 		return ctx.Err()
 	}
+	if resp.Drop {
+		return dropConnection(w)
+	}
 	if gz != nil {
 		if err := gz.Close(); err != nil {
 			return err
@@ -130,6 +142,36 @@ func play(ctx context.Context, w http.ResponseWriter, resp scenario.Response, va
 		return out.flush()
 	}
 	return nil
+}
+
+// dropConnection closes the connection under w in the middle of the body,
+// whose chunked encoding is then never terminated: the client reads every
+// byte written so far, then a network error. Where there is no connection
+// to take over (HTTP/2) it aborts the response instead.
+func dropConnection(w http.ResponseWriter) error {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	return conn.Close()
+}
+
+// refuseConnection answers with refusedHead, which the client must treat
+// as a network error, and closes the connection. It does not just close the
+// connection: see refuse.
+func refuseConnection(w http.ResponseWriter) error {
+	conn, buf, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	_, err = buf.WriteString(refusedHead)
+	if err == nil {
+		err = buf.Flush()
+	}
+	if cerr := conn.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // wait returns after d, or early with an error when ctx is done.

@@ -4,6 +4,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -26,7 +27,11 @@ func TestScenarioPlaysExactBytes(t *testing.T) {
 			t.Parallel()
 			session := "bytes-" + sc.Name
 			for i, want := range sc.Responses {
-				vars := scenario.Vars{LastEventID: "7", Session: session}
+				vars := scenario.Vars{LastEventID: "7", Session: session, OtherOrigin: testOtherOrigin}
+				if want.Refuse {
+					checkRefused(t, srv, scenarioPath(sc.Name, session))
+					continue
+				}
 				resp, body := get(t, srv, scenarioPath(sc.Name, session), "7", want, vars)
 				if resp.StatusCode != want.StatusCode() {
 					t.Fatalf("response %d: status %d, want %d", i, resp.StatusCode, want.StatusCode())
@@ -203,6 +208,14 @@ func get(t *testing.T, srv *httptest.Server, path, lastEventID string, want scen
 		}
 		body = gz
 	}
+	if want.Drop {
+		// The body must stop at a broken chunked encoding, not end.
+		b, err := io.ReadAll(body)
+		if !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Fatalf("reading a dropped body: %v, want io.ErrUnexpectedEOF", err)
+		}
+		return resp, string(b)
+	}
 	if want.Ends() || want.StatusCode() != http.StatusOK {
 		b, err := io.ReadAll(body)
 		if err != nil {
@@ -257,9 +270,43 @@ func checkHeader(t *testing.T, resp *http.Response, want scenario.Response, vars
 	}
 }
 
+// checkRefused checks that a request for path fails as a network error
+// would: the response head cannot be read.
+func checkRefused(t *testing.T, srv *httptest.Server, path string) {
+	t.Helper()
+	resp, err := http.Get(srv.URL + path)
+	if err == nil {
+		resp.Body.Close()
+		t.Fatalf("GET %s: %s, want an error", path, resp.Status)
+	}
+}
+
+func TestOtherOrigin(t *testing.T) {
+	tests := []struct {
+		option, host, want string
+	}{
+		{"http://127.0.0.1:9/", "127.0.0.1:8", "http://127.0.0.1:9"},
+		{"", "127.0.0.1:8", "http://localhost:8"},
+		{"", "localhost:8", "http://127.0.0.1:8"},
+		{"", "localhost", "http://127.0.0.1"},
+		{"", "example.com:8", "http://example.com:8"},
+	}
+	for _, tt := range tests {
+		s := New(Options{OtherOrigin: tt.option})
+		r := httptest.NewRequest("GET", "/sse/scenario/cors-redirect", nil)
+		r.Host = tt.host
+		if got := s.otherOriginFor(r); got != tt.want {
+			t.Errorf("OtherOrigin %q, Host %q: %q, want %q", tt.option, tt.host, got, tt.want)
+		}
+	}
+}
+
+// testOtherOrigin is what the test server's "{{otherOrigin}}" stands for.
+const testOtherOrigin = "http://127.0.0.1:1"
+
 func newTestServer(t *testing.T) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(New(Options{Root: t.TempDir(), Logf: t.Logf}))
+	srv := httptest.NewServer(New(Options{Root: t.TempDir(), Logf: t.Logf, OtherOrigin: testOtherOrigin}))
 	t.Cleanup(func() {
 		srv.CloseClientConnections()
 		srv.Close()

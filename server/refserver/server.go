@@ -35,6 +35,7 @@ package refserver
 
 import (
 	"encoding/json"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -49,6 +50,13 @@ type Options struct {
 	Root string
 	// Logf, when set, gets one line per request once its response is over.
 	Logf func(format string, args ...any)
+	// OtherOrigin is the origin of a second listener serving this same
+	// Server, such as "http://127.0.0.1:8081", which the placeholder
+	// "{{otherOrigin}}" of the cross-origin scenarios stands for. When it
+	// is empty, the other origin is the request's host with 127.0.0.1 and
+	// localhost swapped, on the same port: another origin on the same
+	// listener.
+	OtherOrigin string
 }
 
 // A Server is the reference server's http.Handler.
@@ -59,6 +67,8 @@ type Server struct {
 	sessions *sessionLog
 	tokens   *tokenStore
 	now      func() time.Time
+	// otherOrigin is Options.OtherOrigin.
+	otherOrigin string
 }
 
 // New returns a Server configured by opts.
@@ -70,6 +80,8 @@ func New(opts Options) *Server {
 		sessions: newSessionLog(),
 		tokens:   newTokenStore(),
 		now:      time.Now,
+
+		otherOrigin: strings.TrimSuffix(opts.OtherOrigin, "/"),
 	}
 	if s.root == "" {
 		s.root = "."
@@ -114,6 +126,31 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// otherOriginFor returns the origin that "{{otherOrigin}}" stands for in a
+// response to r: Options.OtherOrigin, or else r's host with 127.0.0.1 and
+// localhost swapped, which reaches the same listener from another origin.
+// For any other host it is r's own origin, and a cross-origin scenario then
+// runs same-origin.
+func (s *Server) otherOriginFor(r *http.Request) string {
+	if s.otherOrigin != "" {
+		return s.otherOrigin
+	}
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = r.Host, ""
+	}
+	switch host {
+	case "127.0.0.1":
+		host = "localhost"
+	case "localhost":
+		host = "127.0.0.1"
+	}
+	if port != "" {
+		host = net.JoinHostPort(host, port)
+	}
+	return "http://" + host
 }
 
 // allowOrigin lets the requesting origin read the response, credentials

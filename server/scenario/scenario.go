@@ -68,10 +68,23 @@ type Response struct {
 	// whatever the request's Accept-Encoding says. Each chunk is still
 	// flushed on its own, so compression does not delay events.
 	Gzip bool
+	// Drop cuts the connection after the last chunk instead of ending the
+	// body: the chunked encoding is never terminated, so the client sees a
+	// network error in the middle of the body, as when a server crashes or
+	// a proxy times out. Like a body that ends, it makes a conforming
+	// client discard any incomplete event and reconnect (HTML §9.2.3).
+	Drop bool
+	// Refuse answers with a response head that Fetch must treat as a
+	// network error (two different Content-Length values) and closes the
+	// connection, as a server that is down or restarting would: the client
+	// reconnects (HTML §9.2.3, "if res is a network error"). Status,
+	// Header and the chunks are not used.
+	Refuse bool
 }
 
 // Ends reports whether the body of r ends by itself, so that a client which
-// keeps the connection open reconnects.
+// keeps the connection open reconnects. A dropped or refused connection
+// ends too.
 func (r Response) Ends() bool { return !r.Hold && len(r.Repeat) == 0 }
 
 // StatusCode is r.Status with 0 read as 200 OK.
@@ -100,6 +113,10 @@ type Client struct {
 	// CloseAfter makes the recorder call close() after this many dispatched
 	// events; 0 means it waits until readyState is CLOSED.
 	CloseAfter int `json:"closeAfter,omitempty"`
+	// TimeoutMs, when set, is how long the recorder waits before it gives
+	// up and calls close(), for a scenario whose connection stalls: such a
+	// trace ends with a timeout, by design. CloseAfter must then be 0.
+	TimeoutMs int `json:"timeoutMs,omitempty"`
 }
 
 // An Event is one MessageEvent a conforming client dispatches.
@@ -124,6 +141,11 @@ type Vars struct {
 	// N replaces "{{n}}": the 1-based repetition number inside
 	// Response.Repeat, 0 elsewhere.
 	N int
+	// OtherOrigin replaces "{{otherOrigin}}": the origin of a second
+	// listener of the same server, e.g. "http://127.0.0.1:8081", which is
+	// another origin than the page's. A cross-origin scenario redirects
+	// there: "Location: {{otherOrigin}}/sse/scenario/NAME?session={{session}}".
+	OtherOrigin string
 }
 
 // Expand returns s with every placeholder replaced by its value in v.
@@ -135,6 +157,7 @@ func (v Vars) Expand(s string) string {
 		"{{lastEventId}}", v.LastEventID,
 		"{{session}}", v.Session,
 		"{{n}}", strconv.Itoa(v.N),
+		"{{otherOrigin}}", v.OtherOrigin,
 	).Replace(s)
 }
 
