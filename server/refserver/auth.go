@@ -158,7 +158,7 @@ func (s *Server) auth(w http.ResponseWriter, r *http.Request) {
 			N:         id,
 			Token:     grant.Serial,
 			ExpiresIn: max(0, grant.Expires.Sub(now).Milliseconds()),
-			Time:      now.UTC().Format(time.RFC3339Nano),
+			Time:      now.UTC().Format(time.RFC3339),
 		})
 		var b strings.Builder
 		if event != "" {
