@@ -1,0 +1,333 @@
+// bench.js measures one EventSource implementation in one page, for
+// e2e/cmd/ssebench (`make bench`). The page is /bench/bench.html?impl=NAME,
+// or /bench/wasm.html for WasmEventSource, whose loader is a script tag of
+// its own.
+//
+// An implementation comes as an adapter, a global ssebenchAdapter:
+//
+//   {name, ready?: Promise, open(url, sink) → close()}
+//
+// open starts a stream and reports each message event's data to the sink;
+// the function it returns closes the stream. The sink is
+//
+//   sink.data(string)   a message event's data
+//   sink.length(n)      the length of a message event's data, for adapters
+//                       that do not make the string (the floor), when
+//                       sink.wantsData is false
+//   sink.error(string)  an error, or the end of the stream: before the last
+//                       event it fails the run, since the bench streams of
+//                       server/refserver end only after their last event
+//
+// Every run checks that each event's data has the length that the server
+// sent, and counts them, so that an implementation that drops or merges
+// events cannot look fast.
+//
+// API (all times in milliseconds, from performance.now()):
+//
+//   ssebench.loaded              resolves once the adapter is loaded and,
+//                                for wasm, WasmEventSource.ready resolved
+//   ssebench.throughput(o)       {url, n, size, stallMs}: from construction
+//                                to the n-th event → {ms, firstMs, events, bad, error}
+//   ssebench.latency(o)          {url, n, size, stallMs}: ts=1 streams, each
+//                                event's receive time (performance.timeOrigin +
+//                                performance.now()) minus the server's Unix ms
+//                                → {p50, p90, p99, max, events, bad, error}
+//   ssebench.concurrent(o)       {urls, n, size, stallMs}: len(urls) streams at
+//                                once → {ms, p50, p99, heap: {before, during,
+//                                after}, wasm: {…}, protocol, events, bad, error}
+//   ssebench.pageLoad            with ?first=URL, the page opens URL as soon as
+//                                the adapter is there, and this resolves with
+//                                {firstEventMs (since navigation start),
+//                                readyMs (wasm: loader start to ready), error}
+//
+// With ?first= and no URL, pageLoad only waits for the adapter (and ready).
+(() => {
+  "use strict";
+
+  const params = new URLSearchParams(location.search);
+  const implName = params.get("impl") || "native";
+
+  function loadScript(src) {
+    return new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = () => reject(new Error(`ssebench: could not load ${src}`));
+      document.head.appendChild(script);
+    });
+  }
+
+  // The adapters of native and floor are plain scripts; those of the npm
+  // peers are bundles that ssebench builds at bench time.
+  function adapterURL(name) {
+    return name === "native" || name === "floor" ? `/bench/adapters/${name}.js` : `/bench/bundles/${name}.js`;
+  }
+
+  const adapter = (async () => {
+    if (!globalThis.ssebenchAdapter) await loadScript(adapterURL(implName));
+    const a = globalThis.ssebenchAdapter;
+    if (!a || typeof a.open !== "function") throw new Error(`ssebench: no adapter for ${implName}`);
+    return a;
+  })();
+
+  // readyMs is the time from the loader's start (preload.js) to
+  // WasmEventSource.ready, for wasm.
+  let readyMs = null;
+  const loaded = adapter.then(async (a) => {
+    if (a.ready) {
+      await a.ready;
+      const pre = globalThis.ssebenchPreload;
+      if (pre) readyMs = performance.now() - pre.loaderStart;
+    }
+    return a;
+  });
+
+  // memory reports the JavaScript heap (precise with Chromium's
+  // --enable-precise-memory-info) and the module's linear memory, if any,
+  // after a full garbage collection where the page may ask for one
+  // (--js-flags=--expose-gc).
+  function memory() {
+    settle();
+    const pre = globalThis.ssebenchPreload;
+    let wasm = null;
+    if (pre && pre.memories.length > 0) {
+      wasm = pre.memories.reduce((sum, m) => sum + m.buffer.byteLength, 0);
+    }
+    return { js: performance.memory ? performance.memory.usedJSHeapSize : null, wasm };
+  }
+
+  // watch calls onStall when progress() has not changed for stallMs. It
+  // reads a counter every 250 ms rather than timing each event, which
+  // would cost every implementation a clock read per event.
+  function watch(progress, stallMs, onStall) {
+    let last = -1;
+    let since = performance.now();
+    const timer = setInterval(() => {
+      const now = performance.now();
+      const p = progress();
+      if (p !== last) {
+        last = p;
+        since = now;
+      } else if (now - since > stallMs) {
+        onStall();
+      }
+    }, 250);
+    return () => clearInterval(timer);
+  }
+
+  function quantiles(values) {
+    const sorted = Float64Array.from(values).sort();
+    const at = (q) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
+    return { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : null };
+  }
+
+  // settle collects the garbage of earlier pages and runs, where the page
+  // may (--js-flags=--expose-gc), so that a run does not pay for them.
+  function settle() {
+    if (typeof globalThis.gc === "function") globalThis.gc();
+  }
+
+  async function throughput({ url, n, size, stallMs = 10000 }) {
+    const impl = await loaded;
+    settle();
+    return new Promise((resolve) => {
+      let count = 0;
+      let bad = 0;
+      let firstMs = null;
+      let close = null;
+      let done = false;
+      let t0 = 0;
+      let stopWatch = () => {};
+      const finish = (error) => {
+        const t1 = performance.now();
+        if (done) return;
+        done = true;
+        stopWatch();
+        if (close) close();
+        resolve({ ms: t1 - t0, firstMs, events: count, bad, error: error || null });
+      };
+      const sink = {
+        wantsData: false,
+        length(len) {
+          if (len !== size) bad++;
+          if (++count === 1) firstMs = performance.now() - t0;
+          if (count === n) finish();
+        },
+        data(data) {
+          sink.length(data.length);
+        },
+        error(message) {
+          if (!done) finish(`${message} after ${count} of ${n} events`);
+        },
+      };
+      stopWatch = watch(() => count, stallMs, () => sink.error(`stalled for ${stallMs} ms`));
+      t0 = performance.now();
+      close = impl.open(url, sink);
+      if (done) close();
+    });
+  }
+
+  async function latency({ url, n, size, stallMs = 10000 }) {
+    const impl = await loaded;
+    settle();
+    return new Promise((resolve) => {
+      const lat = new Float64Array(n);
+      let count = 0;
+      let bad = 0;
+      let close = null;
+      let done = false;
+      let stopWatch = () => {};
+      const finish = (error) => {
+        if (done) return;
+        done = true;
+        stopWatch();
+        if (close) close();
+        resolve({ ...quantiles(lat.subarray(0, count)), events: count, bad, error: error || null });
+      };
+      const sink = {
+        wantsData: true,
+        data(data) {
+          const received = performance.timeOrigin + performance.now();
+          if (data.length !== size) bad++;
+          // The data starts with the server's Unix time in ms and a space.
+          lat[count] = received - parseFloat(data);
+          if (++count === n) finish();
+        },
+        length() {
+          bad++;
+          if (++count === n) finish();
+        },
+        error(message) {
+          if (!done) finish(`${message} after ${count} of ${n} events`);
+        },
+      };
+      stopWatch = watch(() => count, stallMs, () => sink.error(`stalled for ${stallMs} ms`));
+      close = impl.open(url, sink);
+      if (done) close();
+    });
+  }
+
+  // concurrent opens one stream per URL at once. It samples memory before,
+  // once every stream has half of its events (all streams open), and after
+  // closing them all.
+  async function concurrent({ urls, n, size, stallMs = 15000 }) {
+    const impl = await loaded;
+    const before = memory();
+    const streams = urls.length;
+    return new Promise((resolve) => {
+      const lat = new Float64Array(streams * n);
+      let total = 0;
+      let bad = 0;
+      let half = 0;
+      let complete = 0;
+      let during = null;
+      let done = false;
+      let stopWatch = () => {};
+      const closers = [];
+      const t0 = performance.now();
+      const finish = (error) => {
+        const t1 = performance.now();
+        if (done) return;
+        done = true;
+        stopWatch();
+        for (const close of closers) close(); // closing twice does nothing
+        // Let the closes take effect before the last sample.
+        setTimeout(() => {
+          const after = memory();
+          const nav = performance.getEntriesByType("navigation")[0];
+          resolve({
+            ms: t1 - t0,
+            ...quantiles(lat.subarray(0, total)),
+            heap: { before: before.js, during: during && during.js, after: after.js },
+            wasm: { before: before.wasm, during: during && during.wasm, after: after.wasm },
+            protocol: nav ? nav.nextHopProtocol : "",
+            events: total,
+            bad,
+            error: error || null,
+          });
+        }, 100);
+      };
+      for (let i = 0; i < streams && !done; i++) {
+        let count = 0;
+        const sink = {
+          wantsData: true,
+          data(data) {
+            const received = performance.timeOrigin + performance.now();
+            if (count === n) return;
+            if (data.length !== size) bad++;
+            lat[total++] = received - parseFloat(data);
+            count++;
+            if (count === n >> 1 && ++half === streams) during = memory();
+            if (count === n) {
+              // A stream with all its events closes, as in the other
+              // runs, before the server's end of it can count as an error.
+              closers[i]();
+              if (++complete === streams) finish();
+            }
+          },
+          length() {
+            finish("the adapter gave no data");
+          },
+          error(message) {
+            if (!done && count < n) finish(`stream ${i}: ${message} after ${count} of ${n} events`);
+          },
+        };
+        closers.push(impl.open(urls[i], sink));
+      }
+      stopWatch = watch(() => total, stallMs, () => finish(`stalled for ${stallMs} ms after ${total} of ${streams * n} events`));
+    });
+  }
+
+  // pageLoad, with ?first=URL, opens URL at once and times its first event
+  // from the start of the navigation, so that it counts everything a page
+  // waits for: the scripts, and for wasm the module's fetch and compile.
+  const pageLoad = params.has("first")
+    ? (async () => {
+      const url = params.get("first");
+      const impl = await adapter;
+      let firstEventMs = null;
+      let error = null;
+      if (url) {
+        await new Promise((resolve) => {
+          let close = null;
+          let done = false;
+          const finish = (err) => {
+            if (done) return;
+            done = true;
+            if (err) error = err;
+            if (close) close();
+            resolve();
+          };
+          const timer = setTimeout(() => finish("no event within 20 s"), 20000);
+          close = impl.open(url, {
+            wantsData: false,
+            data() {
+              firstEventMs = performance.now();
+              clearTimeout(timer);
+              finish();
+            },
+            length() {
+              this.data();
+            },
+            error(message) {
+              clearTimeout(timer);
+              finish(`${message} before the first event`);
+            },
+          });
+          if (done) close();
+        });
+      }
+      await loaded;
+      return { firstEventMs, readyMs, error };
+    })()
+    : null;
+
+  globalThis.ssebench = {
+    impl: implName,
+    loaded: loaded.then(() => ({ impl: implName, readyMs })),
+    throughput,
+    latency,
+    concurrent,
+    pageLoad,
+  };
+})();
