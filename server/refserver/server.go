@@ -24,6 +24,8 @@
 //	                                        ends when the token expires; 401 without one
 //	POST     /sse/chat?delay=MS&session=S   a bot's reply to the JSON body {prompt, bot},
 //	                                        word by word, then an event "done"
+//	GET      /wpt/resources/...             the request handlers of the web-platform-tests
+//	                                        eventsource/ directory, re-expressed (wpt.go)
 //
 // Every /sse/ response allows cross-origin requests with credentials from any
 // origin, and OPTIONS preflights are answered, so that tests can also run
@@ -103,6 +105,7 @@ func New(opts Options) *Server {
 	s.mux.HandleFunc("/sse/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "refserver: no such endpoint: "+r.URL.Path, http.StatusNotFound)
 	})
+	s.registerWPT()
 	s.mux.Handle("/dist/", http.StripPrefix("/dist", s.static("dist")))
 	s.mux.Handle("/", s.static("web"))
 	return s
