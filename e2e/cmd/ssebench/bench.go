@@ -1,0 +1,562 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
+)
+
+// busyShare is the share of the CPU that other processes may take during
+// the run before the report warns that its numbers are noisy.
+const busyShare = 0.10
+
+// stallMs is how long a page waits for the next event before it gives up
+// on a run.
+const stallMs = 10_000
+
+// A bencher runs the measurements of one run.
+type bencher struct {
+	cfg *config
+	log io.Writer
+	// browser is the one Chromium; plain serves HTTP/1.1 and secure
+	// serves HTTPS with HTTP/2, from one handler.
+	browser *chromium
+	plain   *httptest.Server
+	secure  *httptest.Server
+	// loads counts the page loads, to give each a URL of its own.
+	loads int
+	// cpuMax points to the largest share of the CPU that other processes
+	// took during one measurement, or to -1 when it cannot be known.
+	cpuMax *float64
+}
+
+// benchmark runs every selected workload for every selected implementation,
+// cfg.reps times, and returns the report.
+func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error) {
+	rep := &Report{
+		Meta:    newMeta(cfg),
+		Skipped: map[string]string{},
+	}
+	for _, w := range cfg.workloads {
+		rep.Workloads = append(rep.Workloads, WorkloadResult{Name: w.Name, Title: w.Title, Metrics: w.Metrics})
+	}
+
+	var ims []impl
+	for _, im := range cfg.impls {
+		if im.Name == "wasm" {
+			if err := checkPolyfill(cfg.root); err != nil {
+				return nil, err
+			}
+		}
+		ims = append(ims, im)
+	}
+	versions, skipped := preparePeers(ctx, cfg.root, cfg.cacheDir, ims, log)
+	rep.Meta.Peers = versions
+	for name, why := range skipped {
+		rep.Skipped[name] = why
+		fmt.Fprintf(log, "ssebench: %s will not run: %s\n", name, why)
+	}
+	ims = slices.DeleteFunc(ims, func(im impl) bool { _, ok := skipped[im.Name]; return ok })
+
+	needBrowser := false
+	for _, w := range cfg.workloads {
+		if w.Kind == size {
+			rep.Sizes, rep.Notes = measureSizes(cfg, ims, rep.Notes)
+			continue
+		}
+		needBrowser = true
+	}
+	if needBrowser {
+		if err := runBrowserWorkloads(ctx, cfg, log, rep, ims); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.quick {
+		rep.Notes = append(rep.Notes, "Quick run: a tenth of the events and one repetition; the targets are only indicative.")
+	}
+	rep.summarize()
+	return rep, nil
+}
+
+func runBrowserWorkloads(ctx context.Context, cfg *config, log io.Writer, rep *Report, ims []impl) error {
+	b := &bencher{cfg: cfg, log: log}
+	var logf func(string, ...any)
+	if cfg.serverLog {
+		logf = func(format string, args ...any) { fmt.Fprintf(log, "refserver: "+format+"\n", args...) }
+	}
+	handler := benchHandler(cfg.root, filepath.Join(cfg.cacheDir, "bundles"), logf)
+	b.plain = httptest.NewServer(handler)
+	b.secure = httptest.NewUnstartedServer(handler)
+	b.secure.EnableHTTP2 = true
+	// Go's default of 250 concurrent streams is enough for 200 streams
+	// and a page, but leave room.
+	b.secure.Config.HTTP2 = &http.HTTP2Config{MaxConcurrentStreams: 1000}
+	b.secure.StartTLS()
+	defer func() {
+		for _, s := range []*httptest.Server{b.plain, b.secure} {
+			s.CloseClientConnections()
+			s.Close()
+		}
+	}()
+	rep.Meta.BenchHTTP = "HTTP/1.1 on 127.0.0.1; HTTP/2 over TLS (self-signed) on 127.0.0.1 for the concurrent streams"
+
+	c, stop, err := startChromium(ctx, log, cfg.verbose)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	b.browser = c
+	rep.Meta.Browser = c.version
+	fmt.Fprintf(log, "ssebench: %s; server at %s and %s; %d repetition(s)\n", c.version, b.plain.URL, b.secure.URL, cfg.reps)
+
+	first, cpuOK := sampleCPU()
+	if cpuOK {
+		rep.Meta.OtherCPUMax = 0
+	}
+	b.cpuMax = &rep.Meta.OtherCPUMax
+	defer func() {
+		if last, ok := sampleCPU(); ok && cpuOK {
+			rep.Meta.OtherCPU = othersShare(first, last)
+		}
+	}()
+
+	for r := range cfg.reps {
+		// Turn the order of the implementations each repetition, so
+		// that none always runs first or right after the same one.
+		for i := range ims {
+			im := ims[(i+r)%len(ims)]
+			if err := b.runImpl(ctx, rep, im, r); err != nil {
+				return err
+			}
+		}
+		if r == 0 && cfg.reps > 1 {
+			pruneSlowPeers(rep, cfg.workloads, cfg.prune)
+		}
+	}
+	return nil
+}
+
+// primaryMetric is the metric that decides which peer is the fastest in a
+// workload of kind k.
+func primaryMetric(k kind) string {
+	switch k {
+	case latency:
+		return "p99"
+	case firstEvent:
+		return "cold"
+	}
+	return "ms"
+}
+
+// pruneSlowPeers marks the peers whose first run of a workload was more
+// than factor times slower than the fastest peer's, so that they are not
+// run again: more runs would not make them the fastest, and the slowest
+// peers would take most of the time of a run. A factor of 0 prunes none.
+func pruneSlowPeers(rep *Report, workloads []workload, factor float64) {
+	if factor <= 0 {
+		return
+	}
+	for i, w := range workloads {
+		wr := &rep.Workloads[i]
+		key := primaryMetric(w.Kind)
+		best, bestValue := "", 0.0
+		for _, r := range wr.Results {
+			if xs := r.Samples[key]; isPeer(r.Impl) && len(xs) > 0 && (best == "" || xs[0] < bestValue) {
+				best, bestValue = r.Impl, xs[0]
+			}
+		}
+		if best == "" {
+			continue
+		}
+		for j := range wr.Results {
+			r := &wr.Results[j]
+			xs := r.Samples[key]
+			if !isPeer(r.Impl) || len(xs) == 0 || xs[0] <= factor*bestValue {
+				continue
+			}
+			r.Pruned = fmt.Sprintf("ran once: %s %s was %.1f× the fastest peer's (%s %s) in the first repetition",
+				key, formatValue(xs[0], "ms"), xs[0]/bestValue, best, formatValue(bestValue, "ms"))
+		}
+	}
+}
+
+// runImpl runs every selected workload once for im, in a tab of its own:
+// each measurement loads a new page in it, and the tab is new again after
+// a failure.
+func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) error {
+	var t *tab
+	defer func() {
+		if t != nil {
+			t.close()
+		}
+	}()
+	for wi, w := range b.cfg.workloads {
+		if w.Kind == size || (w.WasmOnly && im.Name != "wasm") {
+			continue
+		}
+		res := rep.Workloads[wi].result(im.Name)
+		if len(res.Errors) > 0 || res.Pruned != "" {
+			continue // it failed before, or is too slow to repeat
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		start := time.Now()
+		var values map[string]float64
+		var err error
+		if t == nil {
+			t, err = b.browser.newTab(b.browser.ctx, im.Name)
+		}
+		cpuBefore, cpuOK := sampleCPU()
+		if err == nil {
+			values, err = b.measure(t, w, im)
+		}
+		took := time.Since(start).Round(time.Millisecond)
+		others := -1.0
+		if cpuAfter, ok := sampleCPU(); ok && cpuOK && *b.cpuMax >= 0 {
+			others = othersShare(cpuBefore, cpuAfter)
+			*b.cpuMax = max(*b.cpuMax, others)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			res.Errors = append(res.Errors, fmt.Sprintf("repetition %d: %v", r+1, err))
+			fmt.Fprintf(b.log, "ssebench: [%d/%d] %-10s %-22s FAILED (%v): %v\n", r+1, b.cfg.reps, w.Name, im.Name, took, err)
+			if t != nil {
+				t.close()
+				t = nil
+			}
+			continue
+		}
+		for k, v := range values {
+			res.Samples[k] = append(res.Samples[k], v)
+		}
+		busy := ""
+		if others >= 0 {
+			res.OtherCPU = append(res.OtherCPU, others)
+			if others >= busyShare {
+				busy = fmt.Sprintf("; other processes took %.0f%% of the CPU", others*100)
+			}
+		}
+		fmt.Fprintf(b.log, "ssebench: [%d/%d] %-10s %-22s %s (%v%s)\n", r+1, b.cfg.reps, w.Name, im.Name, describe(w, values), took, busy)
+	}
+	return nil
+}
+
+// describe writes the main numbers of one measurement for the progress log.
+func describe(w workload, v map[string]float64) string {
+	switch w.Kind {
+	case throughput:
+		return fmt.Sprintf("%s (%.1f MB/s)", ms(v["ms"]), float64(w.Bytes())/v["ms"]/1e3)
+	case latency:
+		return fmt.Sprintf("p50 %s p99 %s", ms(v["p50"]), ms(v["p99"]))
+	case firstEvent, ready:
+		return fmt.Sprintf("cold %s warm %s", ms(v["cold"]), ms(v["warm"]))
+	case concurrent:
+		s := fmt.Sprintf("%s p99 %s heap %s → %s", ms(v["ms"]), ms(v["p99"]), kib(int64(v["heap_before"])), kib(int64(v["heap_during"])))
+		if wasm, ok := v["wasm_during"]; ok {
+			s += fmt.Sprintf(" wasm memory %s", kib(int64(wasm)))
+		}
+		return s
+	}
+	return fmt.Sprint(v)
+}
+
+// measure runs w once for im in the tab t.
+func (b *bencher) measure(t *tab, w workload, im impl) (map[string]float64, error) {
+	switch w.Kind {
+	case throughput:
+		return b.throughput(t, w, im)
+	case latency:
+		return b.latency(t, w, im)
+	case firstEvent:
+		return b.pageLoads(t, im, b.plain.URL+w.StreamPath())
+	case ready:
+		return b.pageLoads(t, im, "")
+	case concurrent:
+		return b.concurrent(t, w, im)
+	}
+	return nil, fmt.Errorf("workload %s cannot run in the browser", w.Name)
+}
+
+// pageURL returns the URL of a new load of the bench page of im on server,
+// with query added. Each load has a URL of its own, so that none counts as
+// a reload of the one before.
+func (b *bencher) pageURL(server *httptest.Server, im impl, query string) string {
+	b.loads++
+	return fmt.Sprintf("%s%s&load=%d%s", server.URL, im.Page(), b.loads, query)
+}
+
+// openBench loads the bench page of im from server in t and waits until the
+// implementation is ready.
+func (b *bencher) openBench(t *tab, server *httptest.Server, im impl) error {
+	if err := t.navigate(b.pageURL(server, im, ""), b.cfg.timeout); err != nil {
+		return err
+	}
+	const loaded = `window.ssebench ? ssebench.loaded : Promise.reject(new Error("/bench/bench.js did not load"))`
+	_, err := evaluate[json.RawMessage](t, b.cfg.timeout, loaded)
+	return err
+}
+
+// streamResult is what ssebench.throughput, .latency and .concurrent in
+// web/bench/bench.js resolve with.
+type streamResult struct {
+	Ms       float64  `json:"ms"`
+	FirstMs  float64  `json:"firstMs"`
+	P50      *float64 `json:"p50"`
+	P90      *float64 `json:"p90"`
+	P99      *float64 `json:"p99"`
+	Max      *float64 `json:"max"`
+	Events   int      `json:"events"`
+	Bad      int      `json:"bad"`
+	Error    *string  `json:"error"`
+	Protocol string   `json:"protocol"`
+	Heap     struct {
+		Before, During, After *float64
+	} `json:"heap"`
+	Wasm struct {
+		Before, During, After *float64
+	} `json:"wasm"`
+}
+
+// check turns what went wrong in a run into an error.
+func (r streamResult) check(t *tab, want int) error {
+	if r.Error != nil {
+		return errors.New(*r.Error)
+	}
+	if r.Bad > 0 {
+		return fmt.Errorf("%d of %d events had data of the wrong length", r.Bad, r.Events)
+	}
+	if r.Events != want {
+		return fmt.Errorf("%d events, want %d", r.Events, want)
+	}
+	if p := t.problem(); p != "" {
+		return errors.New(p)
+	}
+	return nil
+}
+
+// call evaluates ssebench.fn(arg) in the page of t.
+func call(t *tab, timeout time.Duration, fn string, arg any) (streamResult, error) {
+	js, err := json.Marshal(arg)
+	if err != nil {
+		return streamResult{}, err
+	}
+	return evaluate[streamResult](t, timeout, "ssebench."+fn+"("+string(js)+")")
+}
+
+func (b *bencher) throughput(t *tab, w workload, im impl) (map[string]float64, error) {
+	if err := b.openBench(t, b.plain, im); err != nil {
+		return nil, err
+	}
+	r, err := call(t, b.cfg.timeout, "throughput", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.check(t, w.N); err != nil {
+		return nil, err
+	}
+	return map[string]float64{"ms": r.Ms, "first_ms": r.FirstMs}, nil
+}
+
+func (b *bencher) latency(t *tab, w workload, im impl) (map[string]float64, error) {
+	if err := b.openBench(t, b.plain, im); err != nil {
+		return nil, err
+	}
+	r, err := call(t, b.cfg.timeout, "latency", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.check(t, w.N); err != nil {
+		return nil, err
+	}
+	return quantileValues(r, nil), nil
+}
+
+func quantileValues(r streamResult, into map[string]float64) map[string]float64 {
+	if into == nil {
+		into = map[string]float64{}
+	}
+	for key, v := range map[string]*float64{"p50": r.P50, "p90": r.P90, "p99": r.P99, "max": r.Max} {
+		if v != nil {
+			into[key] = *v
+		}
+	}
+	return into
+}
+
+func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, error) {
+	if err := b.openBench(t, b.secure, im); err != nil {
+		return nil, err
+	}
+	// Each stream has a URL of its own, so that no cache lock holds one
+	// request behind another for the same URL.
+	urls := make([]string, w.Streams)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("%s%s&stream=%d", b.secure.URL, w.StreamPath(), i)
+	}
+	r, err := call(t, b.cfg.timeout, "concurrent", map[string]any{"urls": urls, "n": w.N, "size": w.Size, "stallMs": stallMs})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.check(t, w.N*w.Streams); err != nil {
+		return nil, err
+	}
+	if r.Protocol != "h2" {
+		return nil, fmt.Errorf("the page came over %q, not h2", r.Protocol)
+	}
+	v := quantileValues(r, map[string]float64{"ms": r.Ms})
+	for key, p := range map[string]*float64{
+		"heap_before": r.Heap.Before, "heap_during": r.Heap.During, "heap_after": r.Heap.After,
+		"wasm_before": r.Wasm.Before, "wasm_during": r.Wasm.During, "wasm_after": r.Wasm.After,
+	} {
+		if p != nil {
+			v[key] = *p
+		}
+	}
+	return v, nil
+}
+
+// pageLoad is what ssebench.pageLoad in web/bench/bench.js resolves with.
+type pageLoad struct {
+	FirstEventMs *float64 `json:"firstEventMs"`
+	ReadyMs      *float64 `json:"readyMs"`
+	Error        *string  `json:"error"`
+}
+
+// pageLoads loads the bench page of im in t three times, with the page
+// opening stream at once (with stream "", it only waits for the
+// implementation): once cold, then twice warm, measuring the second. With a
+// stream, it returns the time of the first event from the start of the
+// navigation; without, the time from the loader's start to
+// WasmEventSource.ready.
+//
+// Cold is a load with the HTTP cache disabled (Network.setCacheDisabled), so
+// that every file comes from the server and V8 finds no code cache for the
+// module, as on a first visit. Warm is a load right after another load of
+// the same page, with the HTTP cache (which revalidates, since the server
+// says no-cache) and the code caches as a returning visitor finds them.
+func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64, error) {
+	query := "&first=" + url.QueryEscape(stream)
+	key := "firstEventMs"
+	pick := func(p pageLoad) *float64 { return p.FirstEventMs }
+	if stream == "" {
+		key = "readyMs"
+		pick = func(p pageLoad) *float64 { return p.ReadyMs }
+	}
+	load := func() (float64, error) {
+		if err := t.navigate(b.pageURL(b.plain, im, query), b.cfg.timeout); err != nil {
+			return 0, err
+		}
+		p, err := evaluate[pageLoad](t, b.cfg.timeout, `window.ssebench ? ssebench.pageLoad : Promise.reject(new Error("/bench/bench.js did not load"))`)
+		if err != nil {
+			return 0, err
+		}
+		if p.Error != nil {
+			return 0, errors.New(*p.Error)
+		}
+		if v := pick(p); v != nil {
+			return *v, nil
+		}
+		return 0, fmt.Errorf("the page reported no %s", key)
+	}
+
+	if err := t.setCacheDisabled(true); err != nil {
+		return nil, err
+	}
+	coldMs, err := load()
+	if err2 := t.setCacheDisabled(false); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cold: %w", err)
+	}
+	if _, err := load(); err != nil {
+		return nil, fmt.Errorf("warm, first load: %w", err)
+	}
+	warmMs, err := load()
+	if err != nil {
+		return nil, fmt.Errorf("warm: %w", err)
+	}
+	if p := t.problem(); p != "" {
+		return nil, errors.New(p)
+	}
+	return map[string]float64{"cold": coldMs, "warm": warmMs}, nil
+}
+
+// benchHandler serves the reference server, with the bundles of the peers
+// at /bench/bundles/. Like the static files of the reference server, the
+// bundles must be revalidated before each use.
+func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler {
+	mux := http.NewServeMux()
+	files := http.StripPrefix("/bench/bundles/", http.FileServer(http.Dir(bundles)))
+	mux.Handle("/bench/bundles/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		files.ServeHTTP(w, r)
+	}))
+	mux.Handle("/", refserver.New(refserver.Options{Root: root, Logf: logf}))
+	return mux
+}
+
+// checkPolyfill reports whether make build has put the polyfill in dist/.
+func checkPolyfill(root string) error {
+	for _, name := range []string{"eventsource-wasm.js", "eventsource-wasm.wasm"} {
+		if !isFile(filepath.Join(root, "dist", name)) {
+			return fmt.Errorf("dist/%s does not exist: run `make build` first (`make bench` does), or leave wasm out with -impl", name)
+		}
+	}
+	return nil
+}
+
+// newMeta describes the run and the machine.
+func newMeta(cfg *config) Meta {
+	m := Meta{
+		Date:  time.Now().UTC().Format(time.RFC3339),
+		Go:    runtime.Version(),
+		OS:    runtime.GOOS + "/" + runtime.GOARCH,
+		Cores: runtime.NumCPU(),
+		Reps:  cfg.reps,
+		Quick: cfg.quick,
+		Args:  os.Args[1:],
+		CPU:   cpuModel(),
+		// Unknown until the browser workloads measure them.
+		OtherCPU:    -1,
+		OtherCPUMax: -1,
+	}
+	if out, err := exec.Command("git", "-C", cfg.root, "describe", "--always", "--dirty").Output(); err == nil {
+		m.Commit = strings.TrimSpace(string(out))
+	}
+	return m
+}
+
+// cpuModel returns the model name in /proc/cpuinfo, or "".
+func cpuModel() string {
+	f, err := os.Open("/proc/cpuinfo")
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		if name, value, ok := strings.Cut(s.Text(), ":"); ok && strings.TrimSpace(name) == "model name" {
+			return strings.TrimSpace(value)
+		}
+	}
+	return ""
+}

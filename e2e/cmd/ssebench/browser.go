@@ -1,0 +1,240 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+)
+
+// A chromium is the one browser of a run.
+type chromium struct {
+	// ctx is the chromedp context of the browser; each tab is a child of it.
+	ctx     context.Context
+	version string
+	log     io.Writer
+	verbose bool
+}
+
+// findChromium returns the path of the browser: $CHROMIUM, else
+// /usr/bin/chromium, else chromium, chromium-browser or google-chrome from
+// PATH, as the e2e tests find it.
+func findChromium() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
+		}
+		return found, nil
+	}
+	candidates := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	for _, name := range candidates {
+		if found, err := exec.LookPath(name); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("no browser found: CHROMIUM is not set and none of %q exists; "+
+		"install one (apt-get install -y chromium, or make deps) or set CHROMIUM=/path/to/chrome", candidates)
+}
+
+// startChromium starts a headless Chromium with a fresh profile. The
+// returned func stops it and removes the profile.
+func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
+	path, err := findChromium()
+	if err != nil {
+		return nil, nil, err
+	}
+	dataDir, err := os.MkdirTemp("", "eventsource-wasm-bench-")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(dataDir),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-background-networking", true),
+		// The HTTP/2 server has a self-signed certificate.
+		chromedp.IgnoreCertErrors,
+		// performance.memory to the byte, and gc() for the pages, so
+		// that memory samples are of live objects only.
+		chromedp.Flag("enable-precise-memory-info", true),
+		chromedp.Flag("js-flags", "--expose-gc"),
+	)
+	for _, f := range strings.Fields(os.Getenv("SSEBENCH_CHROMIUM_FLAGS")) {
+		name, value, ok := strings.Cut(f, "=")
+		if ok {
+			opts = append(opts, chromedp.Flag(name, value))
+		} else {
+			opts = append(opts, chromedp.Flag(name, true))
+		}
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancelBrowser()
+		cancelAlloc()
+		removeAllRetry(dataDir, log)
+	}
+	if err := chromedp.Do(browserCtx); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("cannot start %s: %w", path, err)
+	}
+	v, err := chromedp.CallBrowser(browserCtx, browser.GetVersion, cdp.Empty{})
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("%s: Browser.getVersion: %w", path, err)
+	}
+	return &chromium{ctx: browserCtx, version: v.Product, log: log, verbose: verbose}, stop, nil
+}
+
+// removeAllRetry removes the profile of the browser. Its processes can still
+// write to it for a moment after it stops, so it tries again.
+func removeAllRetry(dir string, log io.Writer) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(log, "ssebench: cannot remove %s: %v\n", dir, err)
+}
+
+// A tab is one page of the browser. It keeps the uncaught exceptions of its
+// pages, and the deaths of the Go runtime in them, as problems.
+type tab struct {
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
+	label    string
+	mu       sync.Mutex
+	problems []string
+}
+
+// newTab opens a tab as a child of parent (the browser's context, or
+// another tab's to share its browser context), with opts.
+func (c *chromium) newTab(parent context.Context, label string, opts ...chromedp.ContextOption) (*tab, error) {
+	ctx, cancel := chromedp.NewContext(parent, opts...)
+	t := &tab{ctx: ctx, cancel: cancel, done: make(chan struct{}), label: label}
+	// Console opens the tab and subscribes before anything runs in it.
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(t.done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			t.console(c, m)
+		}
+	}()
+	if err := chromedp.Do(ctx); err != nil {
+		t.close()
+		return nil, fmt.Errorf("open a tab: %w", err)
+	}
+	// chromedp enables the Network domain in every tab. Then the browser
+	// reports each chunk of a response, and each message of a native
+	// EventSource with its data, to the DevTools client: a cost per event
+	// that a page in the wild does not pay, and that falls on some
+	// implementations more than others. None of ssebench needs it.
+	if _, err := chromedp.Call(ctx, network.Disable, cdp.Empty{}); err != nil {
+		t.close()
+		return nil, fmt.Errorf("Network.disable: %w", err)
+	}
+	return t, nil
+}
+
+// setCacheDisabled turns the HTTP cache of the tab off or on. It is a
+// command of the Network domain, which is on only while the cache is off.
+func (t *tab) setCacheDisabled(disabled bool) error {
+	if disabled {
+		if _, err := chromedp.Call(t.ctx, network.Enable, network.EnableParams{}); err != nil {
+			return fmt.Errorf("Network.enable: %w", err)
+		}
+	}
+	if _, err := chromedp.Call(t.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: disabled}); err != nil {
+		return fmt.Errorf("Network.setCacheDisabled: %w", err)
+	}
+	if !disabled {
+		if _, err := chromedp.Call(t.ctx, network.Disable, cdp.Empty{}); err != nil {
+			return fmt.Errorf("Network.disable: %w", err)
+		}
+	}
+	return nil
+}
+
+func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
+	problem := ""
+	switch {
+	case m.IsException():
+		problem = "uncaught exception: " + m.Text
+	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
+		// wasm_exec.js writes the Go runtime's stderr to console.log.
+		problem = "the Go runtime died: " + m.Text
+	}
+	if problem != "" {
+		t.mu.Lock()
+		t.problems = append(t.problems, problem)
+		t.mu.Unlock()
+	}
+	if c.verbose || problem != "" {
+		fmt.Fprintf(c.log, "ssebench: [%s] console.%s\n", t.label, m)
+	}
+}
+
+// problem returns the first problem of the tab's pages, or "".
+func (t *tab) problem() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if len(t.problems) == 0 {
+		return ""
+	}
+	return t.problems[0]
+}
+
+// close closes the tab and, when it made one, its browser context.
+func (t *tab) close() {
+	t.cancel()
+	<-t.done
+}
+
+// navigate loads url in the tab and waits for its load event.
+func (t *tab) navigate(url string, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(t.ctx, timeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
+		return fmt.Errorf("navigate to %s: %w", url, err)
+	}
+	return nil
+}
+
+// evaluate evaluates expr in the tab's page, awaits the promise it returns,
+// and decodes the result into a T.
+func evaluate[T any](t *tab, timeout time.Duration, expr string) (T, error) {
+	ctx, cancel := context.WithTimeout(t.ctx, timeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		short := expr
+		if len(short) > 80 {
+			short = short[:80] + "…"
+		}
+		if p := t.problem(); p != "" {
+			return v, fmt.Errorf("%s: %w (the page: %s)", short, err, p)
+		}
+		return v, fmt.Errorf("%s: %w", short, err)
+	}
+	return v, nil
+}

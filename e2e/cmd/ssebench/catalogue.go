@@ -1,0 +1,226 @@
+package main
+
+import "fmt"
+
+// An impl is an implementation under benchmark, as a page of web/bench
+// loads it.
+type impl struct {
+	// Name is its name in flags, in reports and in the pages.
+	Name string
+	// Package is the npm package of a peer; "" for native, wasm and floor.
+	Package string
+	// Adapter is the file under web/bench/peers that adapts a peer to the
+	// interface of bench.js; ssebench bundles it into
+	// CACHE/bundles/NAME.js, which the server serves at /bench/bundles/.
+	Adapter string
+}
+
+// Page returns the path of the bench page of im, with its query.
+func (im impl) Page() string {
+	if im.Name == "wasm" {
+		return "/bench/wasm.html?impl=wasm"
+	}
+	return "/bench/bench.html?impl=" + im.Name
+}
+
+// Peer reports whether im is an npm peer.
+func (im impl) Peer() bool { return im.Package != "" }
+
+// impls is the catalogue of implementations, in the order of the reports.
+var impls = []impl{
+	{Name: "wasm"},
+	{Name: "native"},
+	{Name: "floor"},
+	{Name: "event-source-polyfill", Package: "event-source-polyfill", Adapter: "event-source-polyfill.js"},
+	{Name: "eventsource", Package: "eventsource", Adapter: "eventsource.js"},
+	{Name: "eventsource-client", Package: "eventsource-client", Adapter: "eventsource-client.js"},
+	{Name: "fetch-event-source", Package: "@microsoft/fetch-event-source", Adapter: "fetch-event-source.js"},
+	{Name: "sse.js", Package: "sse.js", Adapter: "sse-js.js"},
+}
+
+func implNames() []string {
+	names := make([]string, len(impls))
+	for i, im := range impls {
+		names[i] = im.Name
+	}
+	return names
+}
+
+// A kind of workload says how it is measured.
+type kind int
+
+const (
+	// throughput times N events of Size bytes from construction to the
+	// last event.
+	throughput kind = iota
+	// latency sends N events Gap ms apart, each stamped with the server's
+	// clock, and takes quantiles of the receive time minus the stamp.
+	latency
+	// firstEvent times the first event of a stream opened at page load,
+	// from the start of the navigation, on a cold and on a warm page.
+	firstEvent
+	// ready times WasmEventSource.ready from the loader's start, on a
+	// cold and on a warm page (wasm only).
+	ready
+	// concurrent opens Streams streams of N events at once over HTTP/2
+	// and samples memory.
+	concurrent
+	// size measures the files of the polyfill and of the peer bundles.
+	size
+)
+
+// A metric is one number that a workload measures.
+type metric struct {
+	Key   string `json:"key"`
+	Label string `json:"label"`
+	// Unit is "ms" or "bytes". Lower is better for every metric.
+	Unit string `json:"unit"`
+}
+
+// A workload is one thing that ssebench measures, for each implementation
+// that it applies to.
+type workload struct {
+	Name  string
+	Title string
+	Kind  kind
+	// N events of Size bytes, Gap ms apart (0: as fast as the server can),
+	// on each of Streams streams.
+	N, Size, Gap, Streams int
+	Metrics               []metric
+	// WasmOnly workloads apply to wasm alone.
+	WasmOnly bool
+}
+
+// StreamPath returns the path of the bench stream of w (server/refserver,
+// GET /sse/bench).
+func (w workload) StreamPath() string {
+	p := fmt.Sprintf("/sse/bench?n=%d&size=%d", w.N, w.Size)
+	if w.Kind == latency || w.Kind == concurrent {
+		p += fmt.Sprintf("&ts=1&gap=%d", w.Gap)
+	}
+	return p
+}
+
+// Bytes returns the payload bytes of one stream of w.
+func (w workload) Bytes() int { return w.N * w.Size }
+
+var (
+	throughputMetrics = []metric{
+		{"ms", "time to last event", "ms"},
+		{"first_ms", "time to first event", "ms"},
+	}
+	latencyMetrics = []metric{
+		{"p50", "latency p50", "ms"},
+		{"p90", "latency p90", "ms"},
+		{"p99", "latency p99", "ms"},
+		{"max", "latency max", "ms"},
+	}
+	loadMetrics = []metric{
+		{"cold", "cold page", "ms"},
+		{"warm", "warm page", "ms"},
+	}
+	concurrentMetrics = []metric{
+		{"ms", "all events", "ms"},
+		{"p50", "latency p50", "ms"},
+		{"p99", "latency p99", "ms"},
+		{"heap_before", "JS heap before", "bytes"},
+		{"heap_during", "JS heap, all open", "bytes"},
+		{"heap_after", "JS heap, all closed", "bytes"},
+		{"wasm_before", "WASM memory before", "bytes"},
+		{"wasm_during", "WASM memory, all open", "bytes"},
+	}
+)
+
+// catalogue returns the workloads in the order of the reports. quick has a
+// tenth of the events, or so.
+func catalogue(quick bool) []workload {
+	scale := func(full, small int) int {
+		if quick {
+			return small
+		}
+		return full
+	}
+	tp := func(name string, n, size int) workload {
+		n = scale(n, n/10)
+		return workload{
+			Name:    name,
+			Title:   fmt.Sprintf("%s events × %s, time from construction to the last event", count(n), bytesLabel(size)),
+			Kind:    throughput,
+			N:       n,
+			Size:    size,
+			Metrics: throughputMetrics,
+		}
+	}
+	lat := scale(2000, 200)
+	streams, perStream := scale(200, 50), scale(40, 20)
+	return []workload{
+		tp("100k", 100_000, 100),
+		tp("20k", 20_000, 1000),
+		tp("1k", 1000, 64<<10),
+		{
+			Name:    "latency",
+			Title:   fmt.Sprintf("latency of %s events of 100 B, 1 ms apart: receive time minus the server's timestamp", count(lat)),
+			Kind:    latency,
+			N:       lat,
+			Size:    100,
+			Gap:     1,
+			Metrics: latencyMetrics,
+		},
+		{
+			Name:    "ttfe",
+			Title:   "time to first event of a stream opened at page load, from navigation start",
+			Kind:    firstEvent,
+			N:       1,
+			Size:    100,
+			Metrics: loadMetrics,
+		},
+		{
+			Name:     "ready",
+			Title:    "time from the loader's script tag to WasmEventSource.ready",
+			Kind:     ready,
+			Metrics:  loadMetrics,
+			WasmOnly: true,
+		},
+		{
+			Name: "concurrent",
+			Title: fmt.Sprintf("%d concurrent streams over HTTP/2 in one page, %d events × 100 B each, 25 ms apart",
+				streams, perStream),
+			Kind:    concurrent,
+			N:       perStream,
+			Size:    100,
+			Gap:     25,
+			Streams: streams,
+			Metrics: concurrentMetrics,
+		},
+		{
+			Name:    "size",
+			Title:   "size of the files a page loads: raw, gzip -9, brotli -q 11",
+			Kind:    size,
+			Metrics: []metric{{"raw", "raw", "bytes"}, {"gzip", "gzip", "bytes"}, {"brotli", "brotli", "bytes"}},
+		},
+	}
+}
+
+func workloadNames() []string {
+	var names []string
+	for _, w := range catalogue(false) {
+		names = append(names, w.Name)
+	}
+	return names
+}
+
+// count writes n with a k for thousands when it is a round number of them.
+func count(n int) string {
+	if n >= 1000 && n%1000 == 0 {
+		return fmt.Sprintf("%dk", n/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+// bytesLabel writes a size in B or KiB.
+func bytesLabel(n int) string {
+	if n >= 1024 && n%1024 == 0 {
+		return fmt.Sprintf("%d KiB", n/1024)
+	}
+	return fmt.Sprintf("%d B", n)
+}

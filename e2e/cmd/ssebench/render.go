@@ -1,0 +1,409 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"html/template"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+)
+
+func renderJSON(rep *Report) ([]byte, error) {
+	data, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(data, '\n'), nil
+}
+
+// A column of the medians table: one metric of one workload.
+type column struct {
+	workload, key, label string
+}
+
+var medianColumns = []column{
+	{"100k", "ms", ""},
+	{"20k", "ms", ""},
+	{"1k", "ms", ""},
+	{"latency", "p50", "latency p50"},
+	{"latency", "p99", "latency p99"},
+	{"ttfe", "cold", "first event, cold"},
+	{"ttfe", "warm", "first event, warm"},
+}
+
+// implOrder returns the implementations that appear in rep, in the order of
+// the catalogue.
+func implOrder(rep *Report) []string {
+	seen := map[string]bool{}
+	for _, w := range rep.Workloads {
+		for _, r := range w.Results {
+			seen[r.Impl] = true
+		}
+	}
+	for _, f := range rep.Sizes {
+		seen[f.Impl] = true
+	}
+	var out []string
+	for _, im := range impls {
+		if seen[im.Name] {
+			out = append(out, im.Name)
+		}
+	}
+	return out
+}
+
+// cell formats the median of key for im in w, with the spread of its samples
+// (half the range, relative to the median) when there are several.
+func cell(w *WorkloadResult, im, key, unit string) string {
+	r := w.lookup(im)
+	if r == nil {
+		return "–"
+	}
+	v, ok := r.Median[key]
+	if !ok {
+		if len(r.Errors) > 0 {
+			return "failed"
+		}
+		return "–"
+	}
+	s := formatValue(v, unit)
+	if xs := r.Samples[key]; len(xs) > 1 && v != 0 {
+		spread := (slices.Max(xs) - slices.Min(xs)) / 2 / math.Abs(v) * 100
+		s += fmt.Sprintf(" ±%.0f%%", spread)
+	}
+	return s
+}
+
+func formatValue(v float64, unit string) string {
+	if unit == "bytes" {
+		return kib(int64(v))
+	}
+	return strings.TrimSuffix(ms(v), " ms")
+}
+
+func formatRatio(r float64) string {
+	if r == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f×", r)
+}
+
+func renderMarkdown(rep *Report) string {
+	var b strings.Builder
+	m := rep.Meta
+	fmt.Fprintf(&b, "# eventsource-wasm benchmark\n\n")
+	fmt.Fprintf(&b, "%s · %s · %s (%d cores) · %s %s · commit %s · %d repetition(s), medians · took %s\n\n",
+		m.Date, orNA(m.Browser), orNA(m.CPU), m.Cores, m.Go, m.OS, orNA(m.Commit), m.Reps, orNA(m.Duration))
+
+	if m.OtherCPU >= busyShare || m.OtherCPUMax >= 2*busyShare {
+		fmt.Fprintf(&b, "> **The machine was busy**: other processes took %.0f%% of its CPU during the run (up to %.0f%% during one measurement), "+
+			"so these numbers are slower and noisier than on a quiet machine. The JSON report has the share for each sample (`otherCPU`).\n\n",
+			m.OtherCPU*100, m.OtherCPUMax*100)
+	}
+
+	if len(rep.Targets) > 0 {
+		b.WriteString("## Targets\n\n")
+		for _, t := range rep.Targets {
+			fmt.Fprintf(&b, "- **%s** %s — %s\n", t.Status, t.Goal, t.Detail)
+		}
+		b.WriteString("\n")
+	}
+
+	if len(rep.Headline) > 0 {
+		b.WriteString("## wasm against native, the fastest npm peer and the floor\n\n")
+		b.WriteString("Medians; each ratio is wasm ÷ the other, so below 1.00× wasm is faster (or smaller).\n\n")
+		b.WriteString("| measure | wasm | native | wasm ÷ native | fastest peer | wasm ÷ peer | floor | wasm ÷ floor |\n")
+		b.WriteString("|---|---:|---:|---:|---|---:|---:|---:|\n")
+		for _, r := range rep.Headline {
+			peer := "–"
+			if r.PeerName != "" {
+				peer = fmt.Sprintf("%s %s", r.PeerName, formatValue(r.Peer, r.Unit))
+			}
+			fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s |\n",
+				r.Label, unitLabel(r.Unit), formatValue(r.Wasm, r.Unit), valueOrDash(r.Native, r.Unit), formatRatio(r.VsNative),
+				peer, formatRatio(r.VsPeer), valueOrDash(r.Floor, r.Unit), formatRatio(r.VsFloor))
+		}
+		b.WriteString("\n")
+	}
+
+	order := implOrder(rep)
+	var cols []column
+	for _, c := range medianColumns {
+		if w := rep.workload(c.workload); w != nil {
+			if c.label == "" {
+				c.label = withCounts("", w)
+			}
+			cols = append(cols, c)
+		}
+	}
+	if len(cols) > 0 {
+		b.WriteString("## Medians (ms, lower is better; ± is half the range of the repetitions)\n\n")
+		b.WriteString("| implementation |")
+		for _, c := range cols {
+			fmt.Fprintf(&b, " %s |", c.label)
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(cols)) + "\n")
+		for _, im := range order {
+			fmt.Fprintf(&b, "| %s |", im)
+			for _, c := range cols {
+				fmt.Fprintf(&b, " %s |", cell(rep.workload(c.workload), im, c.key, "ms"))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+
+	if w := rep.workload("ready"); w != nil {
+		b.WriteString("## WasmEventSource.ready, from the loader's script tag (ms)\n\n")
+		b.WriteString("| implementation | cold page | warm page |\n|---|---:|---:|\n")
+		fmt.Fprintf(&b, "| wasm | %s | %s |\n\n", cell(w, "wasm", "cold", "ms"), cell(w, "wasm", "warm", "ms"))
+	}
+
+	if w := rep.workload("concurrent"); w != nil {
+		fmt.Fprintf(&b, "## %s\n\n", w.Title)
+		b.WriteString("Memory after a full GC: JS heap is `performance.memory.usedJSHeapSize` (precise), WASM memory the byteLength of the memory the module exports.\n\n")
+		b.WriteString("| implementation |")
+		for _, m := range w.Metrics {
+			fmt.Fprintf(&b, " %s |", m.Label+" ("+unitLabel(m.Unit)+")")
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
+		for _, im := range order {
+			if w.lookup(im) == nil {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s |", im)
+			for _, m := range w.Metrics {
+				fmt.Fprintf(&b, " %s |", cell(w, im, m.Key, m.Unit))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+
+	if len(rep.Sizes) > 0 {
+		b.WriteString("## Sizes\n\n| implementation | file | raw | gzip -9 | brotli -q 11 |\n|---|---|---:|---:|---:|\n")
+		for _, f := range rep.Sizes {
+			br := "n/a"
+			if f.Brotli >= 0 {
+				br = kib(f.Brotli)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Impl, f.File, kib(f.Raw), kib(f.Gzip), br)
+		}
+		b.WriteString("\n")
+	}
+
+	var problems []string
+	for _, w := range rep.Workloads {
+		for _, r := range w.Results {
+			for _, e := range r.Errors {
+				problems = append(problems, fmt.Sprintf("%s, %s: %s", r.Impl, w.Name, e))
+			}
+		}
+	}
+	var pruned []string
+	for _, w := range rep.Workloads {
+		for _, r := range w.Results {
+			if r.Pruned != "" {
+				pruned = append(pruned, fmt.Sprintf("%s, %s: %s", r.Impl, w.Name, r.Pruned))
+			}
+		}
+	}
+	if len(pruned) > 0 {
+		b.WriteString("## Peers that ran once\n\nAfter the first repetition, a peer far slower than the fastest peer in a workload is not repeated (`-prune`).\n\n")
+		for _, p := range pruned {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+	for _, name := range sortedKeys(rep.Skipped) {
+		problems = append(problems, fmt.Sprintf("%s: not benchmarked: %s", name, rep.Skipped[name]))
+	}
+	if len(problems) > 0 {
+		b.WriteString("## Failures\n\n")
+		for _, p := range problems {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Workloads\n\n")
+	for _, w := range rep.Workloads {
+		fmt.Fprintf(&b, "- `%s`: %s\n", w.Name, w.Title)
+	}
+	if len(rep.Meta.Peers) > 0 {
+		var peers []string
+		for _, name := range sortedKeys(rep.Meta.Peers) {
+			peers = append(peers, name+" "+rep.Meta.Peers[name])
+		}
+		fmt.Fprintf(&b, "\nnpm peers: %s.\n", strings.Join(peers, ", "))
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(&b, "\n%s\n", n)
+	}
+	return b.String()
+}
+
+func orNA(s string) string {
+	if s == "" {
+		return "n/a"
+	}
+	return s
+}
+
+func valueOrDash(v float64, unit string) string {
+	if v == 0 {
+		return "–"
+	}
+	return formatValue(v, unit)
+}
+
+func unitLabel(unit string) string {
+	if unit == "bytes" {
+		return "size"
+	}
+	return unit
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// A chart is a horizontal bar chart of one metric, one bar per
+// implementation.
+type chart struct {
+	Title string
+	SVG   template.HTML
+}
+
+// barChart draws bars of values (label → value) as inline SVG, wasm's bar
+// in its own colour.
+func barChart(labels []string, values []float64, unit string) template.HTML {
+	const (
+		rowH   = 22
+		labelW = 170
+		barW   = 420
+		valueW = 110
+	)
+	maxV := 0.0
+	for _, v := range values {
+		maxV = max(maxV, v)
+	}
+	height := rowH*len(labels) + 4
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" role="img">`, labelW+barW+valueW, height)
+	for i, label := range labels {
+		y := i*rowH + 2
+		w := 0.0
+		if maxV > 0 {
+			w = values[i] / maxV * barW
+		}
+		colour := "#8aa4c8"
+		if label == "wasm" {
+			colour = "#d9822b"
+		}
+		fmt.Fprintf(&b, `<text x="%d" y="%d" text-anchor="end" font-size="12" dominant-baseline="middle">%s</text>`,
+			labelW-6, y+rowH/2, template.HTMLEscapeString(label))
+		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`, labelW, y+3, max(w, 1), rowH-6, colour)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%d" font-size="12" dominant-baseline="middle">%s</text>`,
+			float64(labelW)+max(w, 1)+4, y+rowH/2, template.HTMLEscapeString(formatValue(values[i], unit)+" "+unitSuffix(unit)))
+	}
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String())
+}
+
+func unitSuffix(unit string) string {
+	if unit == "ms" {
+		return "ms"
+	}
+	return ""
+}
+
+// charts returns a chart for each metric of each workload that has values.
+func charts(rep *Report) []chart {
+	order := implOrder(rep)
+	var out []chart
+	for i := range rep.Workloads {
+		w := &rep.Workloads[i]
+		for _, m := range w.Metrics {
+			var labels []string
+			var values []float64
+			for _, im := range order {
+				if v, ok := w.lookup(im).median(m.Key); ok {
+					labels = append(labels, im)
+					values = append(values, v)
+				}
+			}
+			if len(labels) == 0 {
+				continue
+			}
+			out = append(out, chart{Title: fmt.Sprintf("%s — %s (%s)", w.Title, m.Label, unitLabel(m.Unit)), SVG: barChart(labels, values, m.Unit)})
+		}
+	}
+	for _, kind := range []struct{ name, unit string }{{"raw", "bytes"}, {"gzip", "bytes"}, {"brotli", "bytes"}} {
+		var labels []string
+		var values []float64
+		for _, f := range rep.Sizes {
+			v := map[string]int64{"raw": f.Raw, "gzip": f.Gzip, "brotli": f.Brotli}[kind.name]
+			if v < 0 {
+				continue
+			}
+			labels = append(labels, f.File)
+			values = append(values, float64(v))
+		}
+		if len(labels) > 0 {
+			out = append(out, chart{Title: "size, " + kind.name, SVG: barChart(labels, values, kind.unit)})
+		}
+	}
+	return out
+}
+
+var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>eventsource-wasm benchmark</title>
+<style>
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 960px; color: #222; }
+h1, h2, h3 { font-weight: 600; }
+h3 { font-size: 14px; margin: 1.5em 0 .3em; }
+.pass { color: #1a7f37; font-weight: 600; }
+.miss { color: #b42318; font-weight: 600; }
+.na { color: #777; font-weight: 600; }
+pre { background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 12px; }
+.meta { color: #555; }
+</style>
+</head>
+<body>
+<h1>eventsource-wasm benchmark</h1>
+<p class="meta">{{.Meta.Date}} · {{.Meta.Browser}} · {{.Meta.CPU}} ({{.Meta.Cores}} cores) · {{.Meta.Go}} · commit {{.Meta.Commit}} · {{.Meta.Reps}} repetition(s), medians · took {{.Meta.Duration}}</p>
+{{if .Targets}}<h2>Targets</h2>
+<ul>{{range .Targets}}<li><span class="{{if eq .Status "PASS"}}pass{{else if eq .Status "MISS"}}miss{{else}}na{{end}}">{{.Status}}</span> {{.Goal}} — {{.Detail}}</li>{{end}}</ul>{{end}}
+<h2>Charts (medians; wasm in orange)</h2>
+{{range .Charts}}<h3>{{.Title}}</h3>
+{{.SVG}}
+{{end}}
+<h2>Report</h2>
+<pre>{{.Markdown}}</pre>
+</body>
+</html>
+`))
+
+// renderHTML renders a self-contained page: the targets, a bar chart for
+// each metric, and the markdown report. It loads nothing.
+func renderHTML(rep *Report) ([]byte, error) {
+	var buf bytes.Buffer
+	err := htmlPage.Execute(&buf, struct {
+		*Report
+		Charts   []chart
+		Markdown string
+	}{rep, charts(rep), renderMarkdown(rep)})
+	return buf.Bytes(), err
+}

@@ -1,0 +1,450 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// A Report is everything that one run of ssebench measured: the JSON file
+// holds it as it is, and the markdown and HTML reports are views of it.
+type Report struct {
+	Meta      Meta             `json:"meta"`
+	Workloads []WorkloadResult `json:"workloads"`
+	// Sizes are the files that the size workload measured.
+	Sizes []FileSize `json:"sizes,omitempty"`
+	// Headline compares wasm with native, the fastest peer and the floor.
+	Headline []Ratio `json:"headline"`
+	// Targets are the project's goals, each PASS, MISS or n/a.
+	Targets []Target `json:"targets"`
+	// Skipped says why an implementation that was asked for did not run.
+	Skipped map[string]string `json:"skipped,omitempty"`
+	// Notes say how some numbers were taken.
+	Notes []string `json:"notes,omitempty"`
+}
+
+// Meta describes the run and the machine.
+type Meta struct {
+	Date      string            `json:"date"`
+	Duration  string            `json:"duration"`
+	Browser   string            `json:"browser"`
+	Go        string            `json:"go"`
+	OS        string            `json:"os"`
+	CPU       string            `json:"cpu"`
+	Cores     int               `json:"cores"`
+	Commit    string            `json:"commit"`
+	Reps      int               `json:"reps"`
+	Quick     bool              `json:"quick"`
+	Args      []string          `json:"args"`
+	Peers     map[string]string `json:"peers,omitempty"` // name → npm version
+	BenchHTTP string            `json:"benchHTTP"`       // protocols of the two servers
+	// OtherCPU is the share of the machine's CPU time that processes
+	// other than ssebench and its browser used during the measurements,
+	// and OtherCPUMax the largest share during one measurement; -1 when
+	// unknown. Above a few percent, the numbers are noisy.
+	OtherCPU    float64 `json:"otherCPU"`
+	OtherCPUMax float64 `json:"otherCPUMax"`
+}
+
+// A WorkloadResult holds the samples of one workload, by implementation.
+type WorkloadResult struct {
+	Name    string       `json:"name"`
+	Title   string       `json:"title"`
+	Metrics []metric     `json:"metrics"`
+	Results []ImplResult `json:"results"`
+}
+
+// An ImplResult holds the samples of one implementation in one workload.
+type ImplResult struct {
+	Impl string `json:"impl"`
+	// Samples has one value per successful repetition, by metric key.
+	Samples map[string][]float64 `json:"samples"`
+	// Median is the median of each metric's samples.
+	Median map[string]float64 `json:"median"`
+	// Errors says what went wrong in the repetitions that failed. After
+	// a failure the implementation is not run again in that workload.
+	Errors []string `json:"errors,omitempty"`
+	// Pruned says why a peer ran only once (see pruneSlowPeers).
+	Pruned string `json:"pruned,omitempty"`
+	// OtherCPU is, for each successful repetition, the share of the
+	// machine's CPU that other processes used meanwhile.
+	OtherCPU []float64 `json:"otherCPU,omitempty"`
+}
+
+// A FileSize is the size of one file that a page loads.
+type FileSize struct {
+	Impl   string `json:"impl"`
+	File   string `json:"file"`
+	Raw    int64  `json:"raw"`
+	Gzip   int64  `json:"gzip"`
+	Brotli int64  `json:"brotli"` // -1: no brotli command
+}
+
+// A Ratio compares the median of one metric of wasm with the others. Each
+// ratio is wasm's value divided by the other's: for times, below 1 means
+// that wasm is faster. A ratio is 0 when either side is missing.
+type Ratio struct {
+	Workload string  `json:"workload"`
+	Metric   string  `json:"metric"`
+	Label    string  `json:"label"`
+	Wasm     float64 `json:"wasm"`
+	Native   float64 `json:"native"`
+	Peer     float64 `json:"peer"`
+	PeerName string  `json:"peerName"`
+	Floor    float64 `json:"floor"`
+	VsNative float64 `json:"vsNative"`
+	VsPeer   float64 `json:"vsPeer"`
+	VsFloor  float64 `json:"vsFloor"`
+	Unit     string  `json:"unit"`
+}
+
+// A Target is one goal of the project and how this run did against it.
+type Target struct {
+	Goal   string `json:"goal"`
+	Status string `json:"status"` // PASS, MISS or n/a
+	Detail string `json:"detail"`
+}
+
+// result returns the result of im in w, adding it when it is not there.
+func (w *WorkloadResult) result(im string) *ImplResult {
+	for i := range w.Results {
+		if w.Results[i].Impl == im {
+			return &w.Results[i]
+		}
+	}
+	w.Results = append(w.Results, ImplResult{Impl: im, Samples: map[string][]float64{}, Median: map[string]float64{}})
+	return &w.Results[len(w.Results)-1]
+}
+
+// lookup returns the result of im in w, or nil.
+func (w *WorkloadResult) lookup(im string) *ImplResult {
+	for i := range w.Results {
+		if w.Results[i].Impl == im {
+			return &w.Results[i]
+		}
+	}
+	return nil
+}
+
+// median returns the median of the samples of key, and whether there are
+// any.
+func (r *ImplResult) median(key string) (float64, bool) {
+	if r == nil {
+		return 0, false
+	}
+	v, ok := r.Median[key]
+	return v, ok
+}
+
+// median returns the median of xs: the middle value, or the mean of the two
+// middle values. It is NaN for no values.
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return math.NaN()
+	}
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// summarize fills in the medians of every result.
+func (rep *Report) summarize() {
+	for wi := range rep.Workloads {
+		for ri := range rep.Workloads[wi].Results {
+			r := &rep.Workloads[wi].Results[ri]
+			r.Median = map[string]float64{}
+			for key, xs := range r.Samples {
+				if len(xs) > 0 {
+					r.Median[key] = median(xs)
+				}
+			}
+		}
+	}
+	rep.Headline = headline(rep)
+	rep.Targets = targets(rep)
+}
+
+func (rep *Report) workload(name string) *WorkloadResult {
+	for i := range rep.Workloads {
+		if rep.Workloads[i].Name == name {
+			return &rep.Workloads[i]
+		}
+	}
+	return nil
+}
+
+// isPeer reports whether name is an npm peer.
+func isPeer(name string) bool {
+	for _, im := range impls {
+		if im.Name == name {
+			return im.Peer()
+		}
+	}
+	return false
+}
+
+// fastestPeer returns the peer with the lowest median of key in w.
+func fastestPeer(w *WorkloadResult, key string) (name string, value float64, ok bool) {
+	for _, r := range w.Results {
+		if !isPeer(r.Impl) {
+			continue
+		}
+		if v, has := r.Median[key]; has && (!ok || v < value) {
+			name, value, ok = r.Impl, v, true
+		}
+	}
+	return name, value, ok
+}
+
+func ratio(a, b float64) float64 {
+	if a == 0 || b == 0 || math.IsNaN(a) || math.IsNaN(b) {
+		return 0
+	}
+	return a / b
+}
+
+// headlineMetrics are the rows of the headline: workload and metric.
+var headlineMetrics = []struct{ workload, key, label string }{
+	{"100k", "ms", "100k × 100 B, time to last event"},
+	{"20k", "ms", "20k × 1000 B, time to last event"},
+	{"1k", "ms", "1k × 64 KiB, time to last event"},
+	{"latency", "p50", "latency p50"},
+	{"latency", "p99", "latency p99"},
+	{"ttfe", "cold", "first event, cold page"},
+	{"ttfe", "warm", "first event, warm page"},
+	{"concurrent", "ms", "concurrent streams, all events"},
+	{"concurrent", "heap_during", "concurrent streams, JS heap with all open"},
+}
+
+func headline(rep *Report) []Ratio {
+	var out []Ratio
+	for _, h := range headlineMetrics {
+		w := rep.workload(h.workload)
+		if w == nil {
+			continue
+		}
+		wasm, ok := w.lookup("wasm").median(h.key)
+		if !ok {
+			continue
+		}
+		r := Ratio{Workload: h.workload, Metric: h.key, Label: withCounts(h.label, w), Wasm: wasm, Unit: unitOf(w, h.key)}
+		if v, ok := w.lookup("native").median(h.key); ok {
+			r.Native, r.VsNative = v, ratio(wasm, v)
+		}
+		if v, ok := w.lookup("floor").median(h.key); ok {
+			r.Floor, r.VsFloor = v, ratio(wasm, v)
+		}
+		if name, v, ok := fastestPeer(w, h.key); ok {
+			r.PeerName, r.Peer, r.VsPeer = name, v, ratio(wasm, v)
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// withCounts replaces the label of a scaled-down (quick) workload by its
+// title's counts.
+func withCounts(label string, w *WorkloadResult) string {
+	switch w.Name {
+	case "100k", "20k", "1k":
+		t := w.Title
+		for i := range len(t) {
+			if t[i] == ',' {
+				return t[:i]
+			}
+		}
+	}
+	return label
+}
+
+func unitOf(w *WorkloadResult, key string) string {
+	for _, m := range w.Metrics {
+		if m.Key == key {
+			return m.Unit
+		}
+	}
+	return ""
+}
+
+// Thresholds of the targets.
+const (
+	targetNativeSpeedup = 8.0
+	targetFloorRatio    = 1.15
+	targetReadyMs       = 100.0
+	targetFirstEventMs  = 100.0
+	targetBrotliBytes   = 600 << 10
+)
+
+// targets checks the goals of the project against the medians.
+func targets(rep *Report) []Target {
+	var out []Target
+	notMeasured := func(goal, why string) {
+		out = append(out, Target{Goal: goal, Status: "n/a", Detail: why})
+	}
+	check := func(goal string, pass bool, detail string, args ...any) {
+		status := "MISS"
+		if pass {
+			status = "PASS"
+		}
+		out = append(out, Target{Goal: goal, Status: status, Detail: fmt.Sprintf(detail, args...)})
+	}
+	// get returns the median of key for im in workload, or why there is
+	// none.
+	get := func(workload, im, key string) (float64, string) {
+		w := rep.workload(workload)
+		if w == nil {
+			return 0, "workload " + workload + " not run"
+		}
+		r := w.lookup(im)
+		if r == nil {
+			if why, ok := rep.Skipped[im]; ok {
+				return 0, im + " skipped: " + why
+			}
+			return 0, im + " not run"
+		}
+		if v, ok := r.Median[key]; ok {
+			return v, ""
+		}
+		if len(r.Errors) > 0 {
+			return 0, im + " failed: " + r.Errors[0]
+		}
+		return 0, im + " has no " + key
+	}
+	peer := func(workload string) (string, float64, string) {
+		w := rep.workload(workload)
+		if w == nil {
+			return "", 0, "workload " + workload + " not run"
+		}
+		name, v, ok := fastestPeer(w, "ms")
+		if !ok {
+			return "", 0, "no peer finished " + workload
+		}
+		return name, v, ""
+	}
+
+	for _, wl := range []string{"100k", "20k"} {
+		label := wl + " × 100 B"
+		if wl == "20k" {
+			label = wl + " × 1000 B"
+		}
+		goal := label + ": wasm ≤ 1.0× the fastest JS peer"
+		wasm, why := get(wl, "wasm", "ms")
+		name, best, why2 := peer(wl)
+		switch {
+		case why != "":
+			notMeasured(goal, why)
+		case why2 != "":
+			notMeasured(goal, why2)
+		default:
+			check(goal, wasm <= best, "wasm %s vs %s %s: %.2f×", ms(wasm), name, ms(best), wasm/best)
+		}
+		if wl == "100k" {
+			goal := label + fmt.Sprintf(": wasm ≥ %g× faster than native", targetNativeSpeedup)
+			native, why2 := get(wl, "native", "ms")
+			switch {
+			case why != "":
+				notMeasured(goal, why)
+			case why2 != "":
+				notMeasured(goal, why2)
+			default:
+				check(goal, native/wasm >= targetNativeSpeedup, "wasm %s vs native %s: %s", ms(wasm), ms(native), speed(wasm, native))
+			}
+		} else {
+			goal := label + fmt.Sprintf(": wasm ≤ %g× the floor", targetFloorRatio)
+			floor, why2 := get(wl, "floor", "ms")
+			switch {
+			case why != "":
+				notMeasured(goal, why)
+			case why2 != "":
+				notMeasured(goal, why2)
+			default:
+				check(goal, wasm <= targetFloorRatio*floor, "wasm %s vs floor %s: %.2f×", ms(wasm), ms(floor), wasm/floor)
+			}
+		}
+	}
+
+	goal := "latency: wasm p99 no worse than native"
+	wasm, why := get("latency", "wasm", "p99")
+	native, why2 := get("latency", "native", "p99")
+	switch {
+	case why != "":
+		notMeasured(goal, why)
+	case why2 != "":
+		notMeasured(goal, why2)
+	default:
+		check(goal, wasm <= native, "wasm p99 %s vs native p99 %s", ms(wasm), ms(native))
+	}
+
+	goal = fmt.Sprintf("ready within %g ms of the loader's start (cold page)", targetReadyMs)
+	if cold, why := get("ready", "wasm", "cold"); why != "" {
+		notMeasured(goal, why)
+	} else {
+		warm, _ := get("ready", "wasm", "warm")
+		check(goal, cold <= targetReadyMs, "cold %s, warm %s", ms(cold), ms(warm))
+	}
+
+	goal = fmt.Sprintf("first event within %g ms of native on a cold page", targetFirstEventMs)
+	wasm, why = get("ttfe", "wasm", "cold")
+	native, why2 = get("ttfe", "native", "cold")
+	switch {
+	case why != "":
+		notMeasured(goal, why)
+	case why2 != "":
+		notMeasured(goal, why2)
+	default:
+		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
+	}
+
+	goal = fmt.Sprintf(".wasm ≤ %d KiB brotli", targetBrotliBytes>>10)
+	found := false
+	for _, f := range rep.Sizes {
+		if f.Impl != "wasm" || len(f.File) < 5 || f.File[len(f.File)-5:] != ".wasm" {
+			continue
+		}
+		found = true
+		if f.Brotli < 0 {
+			notMeasured(goal, "no brotli command (apt-get install brotli)")
+		} else {
+			check(goal, f.Brotli <= targetBrotliBytes, "%s brotli (%s raw, %s gzip)", kib(f.Brotli), kib(f.Raw), kib(f.Gzip))
+		}
+	}
+	if !found {
+		notMeasured(goal, "workload size not run")
+	}
+	return out
+}
+
+// speed says how much faster or slower a time of wasm is than another.
+func speed(wasm, other float64) string {
+	if wasm <= other {
+		return fmt.Sprintf("wasm is %.2f× faster", other/wasm)
+	}
+	return fmt.Sprintf("wasm is %.2f× slower", wasm/other)
+}
+
+// ms formats a time in milliseconds.
+func ms(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f ms", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f ms", v)
+	default:
+		return fmt.Sprintf("%.2f ms", v)
+	}
+}
+
+// kib formats a size in bytes as KiB or MiB.
+func kib(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	default:
+		return fmt.Sprintf("%d B", n)
+	}
+}

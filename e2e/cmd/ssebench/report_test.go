@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestMedian(t *testing.T) {
+	tests := []struct {
+		name string
+		xs   []float64
+		want float64
+	}{
+		{"one", []float64{3}, 3},
+		{"odd", []float64{5, 1, 3}, 3},
+		{"even", []float64{4, 1, 3, 2}, 2.5},
+		{"ties", []float64{2, 2, 9}, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := median(tt.xs); got != tt.want {
+				t.Errorf("median(%v) = %v, want %v", tt.xs, got, tt.want)
+			}
+		})
+	}
+	if got := median(nil); !math.IsNaN(got) {
+		t.Errorf("median(nil) = %v, want NaN", got)
+	}
+	xs := []float64{3, 1, 2}
+	median(xs)
+	if xs[0] != 3 || xs[1] != 1 || xs[2] != 2 {
+		t.Errorf("median sorted its argument: %v", xs)
+	}
+}
+
+// sampleReport builds a report with the given samples of metric "ms" (or
+// the metric in the key after a colon) by workload and implementation.
+func sampleReport(t *testing.T, samples map[string]map[string][]float64) *Report {
+	t.Helper()
+	rep := &Report{Skipped: map[string]string{}}
+	for _, w := range catalogue(false) {
+		byImpl, ok := samples[w.Name]
+		if !ok {
+			continue
+		}
+		wr := WorkloadResult{Name: w.Name, Title: w.Title, Metrics: w.Metrics}
+		for _, im := range impls {
+			for key, xs := range byImpl {
+				name, metric, found := strings.Cut(key, ":")
+				if !found {
+					metric = "ms"
+				}
+				if name == im.Name {
+					wr.result(name).Samples[metric] = xs
+				}
+			}
+		}
+		rep.Workloads = append(rep.Workloads, wr)
+	}
+	rep.summarize()
+	return rep
+}
+
+func targetStatus(rep *Report, prefix string) string {
+	for _, tg := range rep.Targets {
+		if strings.HasPrefix(tg.Goal, prefix) {
+			return tg.Status
+		}
+	}
+	return "absent"
+}
+
+func TestTargets(t *testing.T) {
+	rep := sampleReport(t, map[string]map[string][]float64{
+		"100k": {
+			"wasm":               {100, 110, 90},
+			"native":             {900, 1000, 800},
+			"eventsource":        {120, 130},
+			"fetch-event-source": {105},
+		},
+		"20k": {
+			"wasm":  {100},
+			"floor": {90},
+			// No peer finished.
+		},
+		"latency": {
+			"wasm:p99":   {5},
+			"native:p99": {4},
+		},
+		"ready": {
+			"wasm:cold": {80},
+			"wasm:warm": {40},
+		},
+	})
+	rep.Sizes = []FileSize{{Impl: "wasm", File: "dist/eventsource-wasm.wasm", Raw: 2 << 20, Gzip: 700 << 10, Brotli: 601 << 10}}
+	rep.Targets = targets(rep)
+
+	for prefix, want := range map[string]string{
+		"100k × 100 B: wasm ≤ 1.0× the fastest": "PASS", // 100 vs 105
+		"100k × 100 B: wasm ≥ 8× faster":        "PASS", // 900 / 100 = 9
+		"20k × 1000 B: wasm ≤ 1.0× the fastest": "n/a",
+		"20k × 1000 B: wasm ≤ 1.15× the floor":  "PASS", // 100 / 90 = 1.11
+		"latency":     "MISS",
+		"ready":       "PASS",
+		"first event": "n/a",
+		".wasm":       "MISS",
+	} {
+		if got := targetStatus(rep, prefix); got != want {
+			t.Errorf("target %q: %s, want %s", prefix, got, want)
+		}
+	}
+}
+
+func TestHeadline(t *testing.T) {
+	rep := sampleReport(t, map[string]map[string][]float64{
+		"100k": {
+			"wasm":        {200},
+			"native":      {400},
+			"floor":       {100},
+			"eventsource": {250},
+			"sse.js":      {500},
+		},
+	})
+	if len(rep.Headline) != 1 {
+		t.Fatalf("headline has %d rows, want 1: %+v", len(rep.Headline), rep.Headline)
+	}
+	h := rep.Headline[0]
+	if h.PeerName != "eventsource" || h.VsNative != 0.5 || h.VsPeer != 0.8 || h.VsFloor != 2 {
+		t.Errorf("headline = %+v, want eventsource as the fastest peer and ratios 0.5, 0.8, 2", h)
+	}
+}
+
+func TestPruneSlowPeers(t *testing.T) {
+	rep := sampleReport(t, map[string]map[string][]float64{
+		"100k": {
+			"wasm":                  {1000}, // never pruned: not a peer
+			"eventsource":           {100},
+			"sse.js":                {151},
+			"event-source-polyfill": {149},
+		},
+	})
+	pruneSlowPeers(rep, catalogue(false)[:1], 1.5)
+	w := rep.workload("100k")
+	for im, want := range map[string]bool{"wasm": false, "eventsource": false, "sse.js": true, "event-source-polyfill": false} {
+		if got := w.lookup(im).Pruned != ""; got != want {
+			t.Errorf("%s pruned = %v, want %v", im, got, want)
+		}
+	}
+}
+
+func TestRender(t *testing.T) {
+	rep := sampleReport(t, map[string]map[string][]float64{
+		"100k": {
+			"wasm":   {200, 220},
+			"native": {400},
+			"floor":  {100},
+		},
+		"concurrent": {
+			"wasm:heap_during": {2 << 20},
+			"wasm:wasm_during": {8 << 20},
+		},
+	})
+	w := rep.workload("100k")
+	w.result("sse.js").Errors = []string{"repetition 1: 3 of 10 events had data of the wrong length"}
+	rep.Skipped["eventsource"] = "npm is not installed"
+
+	md := renderMarkdown(rep)
+	for _, want := range []string{
+		"## Targets",
+		"| wasm | 210 ±5% |",
+		"| sse.js | failed |",
+		"sse.js, 100k: repetition 1: 3 of 10 events",
+		"eventsource: not benchmarked: npm is not installed",
+		"8.0 MiB",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the markdown lacks %q:\n%s", want, md)
+		}
+	}
+
+	html, err := renderHTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, bad := range []string{"<script", " src=", "<link", "@import"} {
+		if bytes.Contains(html, []byte(bad)) {
+			t.Errorf("the HTML report loads something (%q); it must be self-contained", bad)
+		}
+	}
+	if !bytes.Contains(html, []byte("<svg")) {
+		t.Error("the HTML report has no chart")
+	}
+
+	js, err := renderJSON(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatalf("the JSON report does not decode: %v", err)
+	}
+	if got := back.workload("100k").lookup("wasm").Median["ms"]; got != 210 {
+		t.Errorf("JSON: median of wasm in 100k = %v, want 210", got)
+	}
+}
+
+func TestParseFlags(t *testing.T) {
+	var stderr bytes.Buffer
+	cfg, err := parseFlags([]string{"-impl", "wasm,peers", "-workload", "100k,latency", "-quick"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.reps != 1 {
+		t.Errorf("-quick: reps = %d, want 1", cfg.reps)
+	}
+	var names []string
+	for _, im := range cfg.impls {
+		names = append(names, im.Name)
+	}
+	if got, want := strings.Join(names, ","), "wasm,event-source-polyfill,eventsource,eventsource-client,fetch-event-source,sse.js"; got != want {
+		t.Errorf("-impl wasm,peers: %s, want %s", got, want)
+	}
+	if len(cfg.workloads) != 2 || cfg.workloads[0].N != 10_000 {
+		t.Errorf("-workload 100k,latency -quick: %+v, want 100k with 10k events, and latency", cfg.workloads)
+	}
+
+	cfg, err = parseFlags([]string{"-quick", "-reps", "3"}, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.reps != 3 {
+		t.Errorf("-quick -reps 3: reps = %d, want 3", cfg.reps)
+	}
+
+	for _, args := range [][]string{
+		{"-impl", "nope"},
+		{"-workload", "nope"},
+		{"-impl", ""},
+		{"-reps", "0"},
+		{"extra"},
+	} {
+		if _, err := parseFlags(args, &stderr); err == nil {
+			t.Errorf("parseFlags(%q) succeeded, want an error", args)
+		}
+	}
+}
+
+func TestStreamPath(t *testing.T) {
+	for _, w := range catalogue(false) {
+		switch w.Name {
+		case "100k":
+			if got, want := w.StreamPath(), "/sse/bench?n=100000&size=100"; got != want {
+				t.Errorf("100k: %s, want %s", got, want)
+			}
+		case "latency":
+			if got, want := w.StreamPath(), "/sse/bench?n=2000&size=100&ts=1&gap=1"; got != want {
+				t.Errorf("latency: %s, want %s", got, want)
+			}
+		case "concurrent":
+			if w.Streams != 200 || w.N < 2 {
+				t.Errorf("concurrent: %d streams of %d events, want 200 streams of at least 2", w.Streams, w.N)
+			}
+		}
+	}
+}
