@@ -87,6 +87,18 @@ unit:
 e2e: build deps
 	$(GO) test -count=1 -timeout 15m ./e2e/...
 
+# bench runs the benchmark harness, e2e/cmd/ssebench, in headless Chromium:
+# WasmEventSource against the native EventSource, the npm peers (installed
+# into .cache/bench at bench time) and a cost floor. It prints a markdown
+# report and writes bench-report/ssebench.{md,json,html}. deps comes first
+# so that brotli is there for the sizes (and for build's .br copies). For a
+# quick look: make bench BENCHFLAGS='-impl wasm,floor -workload 100k -reps 3'
+BENCHFLAGS ?=
+
+.PHONY: bench
+bench: deps build
+	$(GO) run ./e2e/cmd/ssebench -out bench-report $(BENCHFLAGS)
+
 # deps finds a Chromium, or installs Debian's when none is found and we may;
 # brotli, for the precompressed module, comes along when it is missing.
 deps:
