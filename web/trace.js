@@ -5,16 +5,21 @@
 // native EventSource and of WasmEventSource with golden files.
 //
 // The page web/harness.html loads this file. With ?impl=wasm it also loads the
-// polyfill from /dist/eventsource-wasm.js. The page has no inline script, so it
-// works under a Content-Security-Policy of script-src 'self'.
+// polyfill from /dist/eventsource-wasm.js. With ?impl=script&src=URL&global=NAME
+// it loads the classic script at URL and traces the constructor that the script
+// defines as the global NAME: the conformance command (e2e/cmd/sseconform) runs
+// other polyfills so. The page has no inline script, so it works under a
+// Content-Security-Policy of script-src 'self'.
 //
 // API:
 //
 //   sseTrace.loaded  a promise that resolves when the page is ready to run a
 //                    trace, and rejects when the polyfill cannot load.
 //   sseTrace.run(opts) runs one trace and returns a promise of its result.
+//   sseTrace.shorten(data) gives {data, dataLength, dataHash} as a trace
+//                    records a message's data: see LONG_DATA.
 //
-// opts: {impl: "native"|"wasm", url, events: [names], closeAfter: n,
+// opts: {impl: "native"|"wasm"|"script", url, events: [names], closeAfter: n,
 //        maxErrors: n (default 10), timeoutMs: n (default 10000)}
 (() => {
   "use strict";
@@ -27,7 +32,11 @@
   // length and a hash, so that golden files stay readable.
   const LONG_DATA = 256;
 
-  const pageImpl = new URLSearchParams(location.search).get("impl") || "native";
+  const params = new URLSearchParams(location.search);
+  const pageImpl = params.get("impl") || "native";
+
+  // scriptGlobal names the constructor of an impl=script page.
+  const scriptGlobal = params.get("global") || "";
 
   // polyfillReady tells what became of WasmEventSource.ready: "n/a" for the
   // native implementation, then "pending", "resolved" or "rejected: <reason>".
@@ -75,6 +84,18 @@
           (err) => { polyfillReady = `rejected: ${err}`; },
         );
       }
+    } else if (pageImpl === "script") {
+      // Count, do not forbid: a wrapper around the native EventSource is a
+      // fair thing to trace, but whoever reads the trace should know.
+      countNativeConstructions();
+      const src = params.get("src");
+      if (!src || !scriptGlobal) {
+        throw new Error("sseTrace: impl=script needs src=URL and global=NAME");
+      }
+      await loadScript(src);
+      if (typeof window[scriptGlobal] !== "function") {
+        throw new Error(`sseTrace: ${src} defines no global constructor ${scriptGlobal}`);
+      }
     } else if (pageImpl !== "native") {
       throw new Error(`sseTrace: unknown impl ${JSON.stringify(pageImpl)}`);
     }
@@ -88,6 +109,8 @@
         return window.EventSource;
       case "wasm":
         return window.WasmEventSource;
+      case "script":
+        return window[scriptGlobal];
       default:
         throw new Error(`sseTrace: unknown impl ${JSON.stringify(impl)}`);
     }
@@ -103,6 +126,18 @@
     return h.toString(16).padStart(8, "0");
   }
 
+  // shorten gives data as a trace records it: as it is, or, when longer than
+  // LONG_DATA code units, its first 64 and last 32 code units with its length
+  // and hash.
+  function shorten(data) {
+    if (data.length <= LONG_DATA) return { data };
+    return {
+      data: `${data.slice(0, 64)}…${data.slice(-32)}`,
+      dataLength: data.length,
+      dataHash: hash(data),
+    };
+  }
+
   // messageEntry describes a MessageEvent as the trace records it.
   function messageEntry(ev, source) {
     const entry = { type: "message", event: ev.type, data: ev.data };
@@ -111,9 +146,7 @@
       entry.data = String(ev.data);
       entry.dataType = Object.prototype.toString.call(ev.data);
     } else if (ev.data.length > LONG_DATA) {
-      entry.data = `${ev.data.slice(0, 64)}…${ev.data.slice(-32)}`;
-      entry.dataLength = ev.data.length;
-      entry.dataHash = hash(ev.data);
+      Object.assign(entry, shorten(ev.data));
     }
     entry.lastEventId = ev.lastEventId;
     entry.origin = ev.origin === location.origin ? SELF : ev.origin;
@@ -222,5 +255,5 @@
   // a failed load from showing twice, as an unhandled rejection too.
   loaded.catch(() => { document.documentElement.dataset.harness = "error"; });
 
-  window.sseTrace = { loaded, run };
+  window.sseTrace = { loaded, run, shorten };
 })();
