@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/chromedp"
+)
+
+// A chromium is the one browser of a run.
+type chromium struct {
+	// ctx is the chromedp context of the browser; each tab is a child of it.
+	ctx     context.Context
+	version string
+	log     io.Writer
+	verbose bool
+}
+
+// findChromium returns the path of the browser: $CHROMIUM, else
+// /usr/bin/chromium, else chromium, chromium-browser or google-chrome from
+// PATH, as the e2e tests find it.
+func findChromium() (string, error) {
+	if p := os.Getenv("CHROMIUM"); p != "" {
+		found, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
+		}
+		return found, nil
+	}
+	candidates := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
+	for _, name := range candidates {
+		if found, err := exec.LookPath(name); err == nil {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("no browser found: CHROMIUM is not set and none of %q exists; "+
+		"install one (e.g. apt-get install -y chromium) or set CHROMIUM=/path/to/chrome", candidates)
+}
+
+// startChromium starts a headless Chromium with a fresh profile, with the
+// flags of the e2e tests. The returned func stops it and removes the
+// profile.
+func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
+	path, err := findChromium()
+	if err != nil {
+		return nil, nil, err
+	}
+	dataDir, err := os.MkdirTemp("", "sseconform-")
+	if err != nil {
+		return nil, nil, err
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.UserDataDir(dataDir),
+		chromedp.NoSandbox,
+		chromedp.Flag("disable-gpu", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-background-networking", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	stop := func() {
+		cancelBrowser()
+		cancelAlloc()
+		removeAllRetry(dataDir, log)
+	}
+	// The first action starts the browser and binds its life to browserCtx.
+	if err := chromedp.Do(browserCtx); err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("cannot start %s: %w", path, err)
+	}
+	v, err := chromedp.CallBrowser(browserCtx, browser.GetVersion, cdp.Empty{})
+	if err != nil {
+		stop()
+		return nil, nil, fmt.Errorf("%s: Browser.getVersion: %w", path, err)
+	}
+	return &chromium{ctx: browserCtx, version: v.Product, log: log, verbose: verbose}, stop, nil
+}
+
+// removeAllRetry removes the profile of the browser. Its processes can still
+// write to it for a moment after it stops, so it tries again.
+func removeAllRetry(dir string, log io.Writer) {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	fmt.Fprintf(log, "sseconform: cannot remove %s: %v\n", dir, err)
+}
+
+// A tab is one page of the browser. It keeps the uncaught exceptions of its
+// page, and the deaths of the Go runtime in it, as problems, and the
+// browser's log entries (CORS errors, for one) as notes.
+type tab struct {
+	ctx    context.Context
+	cancel context.CancelFunc
+	done   chan struct{}
+	label  string
+
+	mu       sync.Mutex
+	problems []string
+	logs     []string
+}
+
+// newTab opens a tab of the browser.
+func (c *chromium) newTab(label string) (*tab, error) {
+	ctx, cancel := chromedp.NewContext(c.ctx)
+	t := &tab{ctx: ctx, cancel: cancel, done: make(chan struct{}), label: label}
+	// Console opens the tab and subscribes before anything runs in it.
+	messages := chromedp.Console(ctx)
+	go func() {
+		defer close(t.done)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			t.console(c, m)
+		}
+	}()
+	if err := chromedp.Do(ctx); err != nil {
+		t.close()
+		return nil, fmt.Errorf("open a tab: %w", err)
+	}
+	return t, nil
+}
+
+func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
+	t.mu.Lock()
+	switch {
+	case m.IsException():
+		t.problems = append(t.problems, "uncaught exception in the page: "+m.Text)
+	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
+		// wasm_exec.js writes the Go runtime's stderr to console.log.
+		t.problems = append(t.problems, "the Go runtime in the page died: "+m.Text)
+	default:
+		t.logs = append(t.logs, fmt.Sprintf("console.%s", m))
+	}
+	t.mu.Unlock()
+	if c.verbose {
+		fmt.Fprintf(c.log, "sseconform: [%s] console.%s\n", t.label, m)
+	}
+}
+
+// pageProblems returns the problems of the tab's page so far.
+func (t *tab) pageProblems() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.problems...)
+}
+
+// consoleLogs returns the other console messages so far.
+func (t *tab) consoleLogs() []string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]string(nil), t.logs...)
+}
+
+// close closes the tab.
+func (t *tab) close() {
+	t.cancel()
+	<-t.done
+}

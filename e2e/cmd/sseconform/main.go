@@ -1,0 +1,292 @@
+// Command sseconform checks EventSource implementations, and server-sent
+// event servers, in a real browser.
+//
+// # Conformance of implementations
+//
+// By default sseconform runs the scenario catalogue of the reference server
+// (server/scenario) in a headless Chromium, against each implementation it
+// is given, and says which scenarios each one passes:
+//
+//	sseconform [-impl native,wasm] [-run REGEX] [-golden DIR] [-dist DIR] [-out DIR] [-parallel N] [-timeout 10s]
+//
+// It starts the reference server (server/refserver) in its own process, on
+// 127.0.0.1, and one Chromium with a fresh profile. Each scenario runs in a
+// fresh tab of web/harness.html, which web/trace.js drives: it records the
+// open, message and error events with the ready state at each, and the calls
+// of close(). The implementations are:
+//
+//	native             the browser's own EventSource
+//	wasm               WasmEventSource from DIST/eventsource-wasm.js (make build)
+//	FILE.js:NAME       a classic script that defines the global constructor
+//	                   NAME, e.g. an npm polyfill bundled into one file
+//
+// The expected trace of a scenario is its golden file in the -golden
+// directory (by default e2e/testdata when it exists): the trace of the
+// native EventSource of Chromium, which the e2e tests keep. A scenario with
+// no golden file is checked against the events its catalogue entry expects,
+// which follow the standard (WHATWG HTML, "Server-sent events"), and against
+// how it must end (close() after Client.CloseAfter events, or an error event
+// with readyState CLOSED). Either way, sseconform says where native Chromium
+// and the standard disagree. Every trace must also show what any
+// EventSource shows: readyState CONNECTING after construction, the
+// constants, MessageEvents whose target is the source.
+//
+// A progress line is printed to stderr as each scenario ends:
+//
+//	[12/45] crlf: native ok, wasm ok
+//
+// A summary goes to stdout, and sseconform.json and a self-contained
+// sseconform.html (a scenario × implementation matrix, and for each failure
+// the expected and the actual trace side by side) go to the -out directory.
+// The exit status is 1 when any scenario fails for any implementation.
+//
+// Examples, from the root of the repository after make build:
+//
+//	go run ./e2e/cmd/sseconform
+//	go run ./e2e/cmd/sseconform -run 'crlf|bom' -impl wasm
+//	go run ./e2e/cmd/sseconform -impl native,node_modules/x/dist/polyfill.js:EventSourcePolyfill
+//
+// or anywhere, once installed:
+//
+//	go install github.com/eventsource-wasm/eventsource-wasm/e2e/cmd/sseconform@latest
+//	sseconform -impl native,./polyfill.bundle.js:EventSourcePolyfill
+//
+// # Checking a server
+//
+// With -server URL, sseconform checks somebody's event stream instead:
+//
+//	sseconform -server https://example.com/events [-duration 5s] [-max-events 20] [-impl native,wasm]
+//
+// A page of the local server fetches URL once and reads the response for at
+// most -duration or until -max-events events have arrived; DevTools gives
+// every response header even when the page may not read them. Then each
+// implementation opens URL with its EventSource and records a trace, as long
+// and as far. sseconform reports the problems it finds: a status other than
+// 200, a Content-Type that is not text/event-stream, a missing
+// Cache-Control: no-cache or no-store, Content-Encoding and proxy buffering
+// (X-Accel-Buffering) that can hold events back, headers or events that
+// arrive late or all at once at the end (a server that does not flush),
+// invalid field lines (unknown fields, a retry that is not all digits, an id
+// with U+0000 NULL), an event cut off by the end of the body, and missing
+// CORS headers for the page, which runs on another origin. The same
+// sseconform-server.json and sseconform-server.html go to -out, and the exit
+// status is 1 when a problem is an error (one that makes EventSource fail).
+//
+// # The browser
+//
+// The browser is $CHROMIUM, else /usr/bin/chromium, or chromium,
+// chromium-browser or google-chrome from PATH; without one sseconform fails.
+// It runs headless, without sandbox, GPU, QUIC or background networking.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, errFailed) {
+			fmt.Fprintln(os.Stderr, "sseconform:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// errFailed is the error of a run that worked and found failures; it was
+// reported already.
+var errFailed = errors.New("sseconform: some checks failed")
+
+// config is what the flags of a run say.
+type config struct {
+	impls     []impl
+	run       *regexp.Regexp
+	goldenDir string // "" when there are no golden files
+	distDir   string
+	outDir    string
+	parallel  int
+	timeout   time.Duration // of one trace
+
+	server    string // -server: the URL of a stream to check
+	duration  time.Duration
+	maxEvents int
+
+	verbose bool
+}
+
+// run parses args and runs the checks they ask for. The progress goes to
+// stderr and a summary to stdout. It returns errFailed when a check failed.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	if cfg.server != "" {
+		return checkServer(ctx, cfg, stdout, stderr)
+	}
+	return conform(ctx, cfg, stdout, stderr)
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	flags := flag.NewFlagSet("sseconform", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	implList := flags.String("impl", "native,wasm", "comma-separated implementations: native, wasm, or FILE.js:GLOBAL for a script that defines the constructor GLOBAL")
+	runExpr := flags.String("run", "", "run only the scenarios whose name matches this regular expression")
+	golden := flags.String("golden", "", "directory of golden traces, NAME.golden (default e2e/testdata when it exists; \"none\" to check against the standard only)")
+	dist := flags.String("dist", "dist", "directory of the built polyfill, eventsource-wasm.js and .wasm (for -impl wasm)")
+	out := flags.String("out", "sseconform-report", "directory for the JSON and HTML reports")
+	parallel := flags.Int("parallel", 4, "how many tabs run at once")
+	timeout := flags.Duration("timeout", 10*time.Second, "how long a scenario may run before its trace ends with a timeout (a failure)")
+	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
+	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
+	maxEvents := flags.Int("max-events", 20, "with -server: stop reading after this many events")
+	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "usage: sseconform [flags]\n       sseconform -server URL [flags]\n\nFlags:\n")
+		flags.PrintDefaults()
+	}
+	if err := flags.Parse(args); err != nil {
+		return nil, err
+	}
+	if flags.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %q", flags.Args())
+	}
+	cfg := &config{
+		outDir:    *out,
+		parallel:  *parallel,
+		timeout:   *timeout,
+		server:    *server,
+		duration:  *duration,
+		maxEvents: *maxEvents,
+		verbose:   *verbose,
+	}
+	if cfg.parallel < 1 {
+		return nil, fmt.Errorf("-parallel %d: want at least 1", cfg.parallel)
+	}
+	if cfg.timeout <= 0 {
+		return nil, fmt.Errorf("-timeout %v: want more than 0", cfg.timeout)
+	}
+	if cfg.duration <= 0 {
+		return nil, fmt.Errorf("-duration %v: want more than 0", cfg.duration)
+	}
+	if cfg.maxEvents < 1 {
+		return nil, fmt.Errorf("-max-events %d: want at least 1", cfg.maxEvents)
+	}
+	var err error
+	if cfg.run, err = regexp.Compile(*runExpr); err != nil {
+		return nil, fmt.Errorf("-run: %w", err)
+	}
+	if cfg.impls, err = parseImpls(*implList); err != nil {
+		return nil, fmt.Errorf("-impl: %w", err)
+	}
+	for _, im := range cfg.impls {
+		if im.Kind == "wasm" {
+			if err := checkDist(*dist); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if cfg.distDir, err = filepath.Abs(*dist); err != nil {
+		return nil, err
+	}
+
+	switch *golden {
+	case "none":
+	case "":
+		if fi, err := os.Stat(filepath.Join("e2e", "testdata")); err == nil && fi.IsDir() {
+			cfg.goldenDir = filepath.Join("e2e", "testdata")
+		}
+	default:
+		if fi, err := os.Stat(*golden); err != nil {
+			return nil, fmt.Errorf("-golden: %w", err)
+		} else if !fi.IsDir() {
+			return nil, fmt.Errorf("-golden %s: not a directory", *golden)
+		}
+		cfg.goldenDir = *golden
+	}
+	return cfg, nil
+}
+
+// checkDist reports whether dir holds the built polyfill.
+func checkDist(dir string) error {
+	for _, name := range []string{"eventsource-wasm.js", "eventsource-wasm.wasm"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return fmt.Errorf("-impl wasm needs %s: %w\n"+
+				"\tbuild it with `make build` in the repository and pass -dist path/to/dist, or leave wasm out (-impl native)",
+				filepath.Join(dir, name), err)
+		}
+	}
+	return nil
+}
+
+// An impl is an EventSource implementation under test.
+type impl struct {
+	// Name is how reports call it: native, wasm, or FILE.js:GLOBAL with
+	// the base name of the file.
+	Name string `json:"name"`
+	// Kind is the impl parameter of web/harness.html: native, wasm or
+	// script.
+	Kind string `json:"kind"`
+	// Path and Global are the script file and the name of the
+	// constructor it defines, for the kind script.
+	Path   string `json:"path,omitempty"`
+	Global string `json:"global,omitempty"`
+}
+
+// parseImpls parses the -impl list.
+func parseImpls(list string) ([]impl, error) {
+	var impls []impl
+	seen := map[string]bool{}
+	for spec := range strings.SplitSeq(list, ",") {
+		spec = strings.TrimSpace(spec)
+		var im impl
+		switch spec {
+		case "":
+			continue
+		case "native", "wasm":
+			im = impl{Name: spec, Kind: spec}
+		default:
+			i := strings.LastIndex(spec, ":")
+			if i < 0 {
+				return nil, fmt.Errorf("unknown implementation %q: want native, wasm or FILE.js:GLOBAL", spec)
+			}
+			path, global := spec[:i], spec[i+1:]
+			if !regexp.MustCompile(`^[A-Za-z_$][\w$]*$`).MatchString(global) {
+				return nil, fmt.Errorf("%q: %q is not the name of a global", spec, global)
+			}
+			fi, err := os.Stat(path)
+			if err != nil {
+				return nil, err
+			}
+			if fi.IsDir() {
+				return nil, fmt.Errorf("%s is a directory, not a script", path)
+			}
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return nil, err
+			}
+			im = impl{Name: filepath.Base(path) + ":" + global, Kind: "script", Path: abs, Global: global}
+		}
+		if seen[im.Name] {
+			return nil, fmt.Errorf("%s is listed twice", im.Name)
+		}
+		seen[im.Name] = true
+		impls = append(impls, im)
+	}
+	if len(impls) == 0 {
+		return nil, errors.New("no implementation")
+	}
+	return impls, nil
+}
