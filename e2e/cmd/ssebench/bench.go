@@ -67,9 +67,9 @@ func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error)
 	}
 	versions, skipped := preparePeers(ctx, cfg.root, cfg.cacheDir, ims, log)
 	rep.Meta.Peers = versions
-	for name, why := range skipped {
-		rep.Skipped[name] = why
-		fmt.Fprintf(log, "ssebench: %s will not run: %s\n", name, why)
+	for _, name := range sortedKeys(skipped) {
+		rep.Skipped[name] = skipped[name]
+		fmt.Fprintf(log, "ssebench: %s will not run: %s\n", name, skipped[name])
 	}
 	ims = slices.DeleteFunc(ims, func(im impl) bool { _, ok := skipped[im.Name]; return ok })
 

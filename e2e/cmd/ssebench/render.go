@@ -277,8 +277,10 @@ func sortedKeys(m map[string]string) []string {
 }
 
 // A chart is a horizontal bar chart of one metric, one bar per
-// implementation.
+// implementation, under the title of its workload (Group) when it is the
+// first of the workload.
 type chart struct {
+	Group string
 	Title string
 	SVG   template.HTML
 }
@@ -332,6 +334,7 @@ func charts(rep *Report) []chart {
 	var out []chart
 	for i := range rep.Workloads {
 		w := &rep.Workloads[i]
+		group := w.Title
 		for _, m := range w.Metrics {
 			var labels []string
 			var values []float64
@@ -344,7 +347,8 @@ func charts(rep *Report) []chart {
 			if len(labels) == 0 {
 				continue
 			}
-			out = append(out, chart{Title: fmt.Sprintf("%s — %s (%s)", w.Title, m.Label, unitLabel(m.Unit)), SVG: barChart(labels, values, m.Unit)})
+			out = append(out, chart{Group: group, Title: fmt.Sprintf("%s (%s)", m.Label, unitLabel(m.Unit)), SVG: barChart(labels, values, m.Unit)})
+			group = ""
 		}
 	}
 	for _, kind := range []struct{ name, unit string }{{"raw", "bytes"}, {"gzip", "bytes"}, {"brotli", "bytes"}} {
@@ -359,7 +363,11 @@ func charts(rep *Report) []chart {
 			values = append(values, float64(v))
 		}
 		if len(labels) > 0 {
-			out = append(out, chart{Title: "size, " + kind.name, SVG: barChart(labels, values, kind.unit)})
+			group := ""
+			if kind.name == "raw" {
+				group = "Sizes of the files a page loads"
+			}
+			out = append(out, chart{Group: group, Title: kind.name, SVG: barChart(labels, values, kind.unit)})
 		}
 	}
 	return out
@@ -373,7 +381,8 @@ var htmlPage = template.Must(template.New("report").Parse(`<!doctype html>
 <style>
 body { font: 14px/1.4 system-ui, sans-serif; margin: 2em auto; max-width: 960px; color: #222; }
 h1, h2, h3 { font-weight: 600; }
-h3 { font-size: 14px; margin: 1.5em 0 .3em; }
+h3 { font-size: 15px; margin: 2em 0 .3em; }
+h4 { font-size: 13px; font-weight: 500; margin: .8em 0 .2em; color: #444; }
 .pass { color: #1a7f37; font-weight: 600; }
 .miss { color: #b42318; font-weight: 600; }
 .na { color: #777; font-weight: 600; }
@@ -387,7 +396,8 @@ pre { background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 12px; }
 {{if .Targets}}<h2>Targets</h2>
 <ul>{{range .Targets}}<li><span class="{{if eq .Status "PASS"}}pass{{else if eq .Status "MISS"}}miss{{else}}na{{end}}">{{.Status}}</span> {{.Goal}} — {{.Detail}}</li>{{end}}</ul>{{end}}
 <h2>Charts (medians; wasm in orange)</h2>
-{{range .Charts}}<h3>{{.Title}}</h3>
+{{range .Charts}}{{if .Group}}<h3>{{.Group}}</h3>
+{{end}}<h4>{{.Title}}</h4>
 {{.SVG}}
 {{end}}
 <h2>Report</h2>
