@@ -5,13 +5,15 @@
 // Most of it is read from disk by the server. This package embeds the few
 // files that a command installed with `go install` needs wherever it runs,
 // with no checkout of the repository beside it: the trace harness, which
-// e2e/cmd/sseconform drives.
+// e2e/cmd/sseconform drives, and the conformance page, which it serves.
 package web
 
 import "embed"
 
-// Harness holds harness.html and trace.js, the page that records the trace
-// of one EventSource implementation through one stream (see trace.js).
+// Conformance holds harness.html and trace.js, the page that records the
+// trace of one EventSource implementation through one stream (see
+// trace.js), and conformance.html with its script and style, which runs
+// the scenario catalogue in frames of the harness.
 //
-//go:embed harness.html trace.js
-var Harness embed.FS
+//go:embed harness.html trace.js conformance.html conformance.js conformance.css
+var Conformance embed.FS

@@ -5,9 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -185,4 +188,65 @@ func TestFlags(t *testing.T) {
 			t.Errorf("run %q: %v, want an error with %q", c.args, err, c.want)
 		}
 	}
+}
+
+// TestServe checks that -serve serves the conformance page, its script and
+// the catalogue, and stops when its context ends.
+func TestServe(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(t.Context())
+	out := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"-serve", "127.0.0.1:0", "-dist", distDir}, out, io.Discard) }()
+
+	var page string
+	for deadline := time.Now().Add(10 * time.Second); page == ""; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no URL printed: %q", out.String())
+		}
+		if _, rest, ok := strings.Cut(out.String(), "open "); ok {
+			page, _, _ = strings.Cut(rest, " ")
+		}
+	}
+	base := strings.TrimSuffix(page, "/conformance.html")
+	for path, want := range map[string]string{
+		"/conformance.html": `<script src="/conformance.js" defer></script>`,
+		"/conformance.js":   "sseConformance",
+		"/conformance.css":  ".matrix",
+		"/trace.js":         "sseTrace",
+		"/sse/scenarios":    `"name":"simple"`,
+	} {
+		resp, err := http.Get(base + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s: %s, body without %q", path, resp.Status, want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("run: %v", err)
+	}
+}
+
+// syncBuffer is a bytes.Buffer that a goroutine can write while another
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -72,6 +72,20 @@
 // sseconform-server.json and sseconform-server.html go to -out, and the exit
 // status is 1 when a problem is an error (one that makes EventSource fail).
 //
+// # The conformance page in any browser
+//
+// With -serve ADDR, sseconform serves web/conformance.html (embedded in the
+// command), the polyfill from -dist and the reference server at ADDR until
+// it is interrupted:
+//
+//	sseconform -serve localhost:8080
+//
+// Open http://localhost:8080/conformance.html in any browser and press Run
+// to watch the scenario × {native, wasm} matrix fill, with the expected and
+// the actual events of each failure. ?run=simple,crlf selects scenarios,
+// ?impl=native an implementation, ?autorun starts at once. The page checks
+// against the standard only (the golden traces are of Chromium).
+//
 // # The browser
 //
 // The browser is $CHROMIUM, else /usr/bin/chromium, or chromium,
@@ -119,6 +133,7 @@ type config struct {
 	parallel  int
 	timeout   time.Duration // of one trace
 
+	serve     string // -serve: the address to serve the conformance page on
 	server    string // -server: the URL of a stream to check
 	duration  time.Duration
 	maxEvents int
@@ -132,6 +147,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	cfg, err := parseFlags(args, stderr)
 	if err != nil {
 		return err
+	}
+	if cfg.serve != "" {
+		return serve(ctx, cfg, stdout)
 	}
 	if cfg.server != "" {
 		return checkServer(ctx, cfg, stdout, stderr)
@@ -149,12 +167,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	out := flags.String("out", "sseconform-report", "directory for the JSON and HTML reports")
 	parallel := flags.Int("parallel", 4, "how many tabs run at once")
 	timeout := flags.Duration("timeout", 10*time.Second, "how long a scenario may run before its trace ends with a timeout (a failure)")
+	serve := flags.String("serve", "", "serve the conformance page and the reference server at this address (e.g. localhost:8080) until interrupted, for any browser")
 	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
 	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
 	maxEvents := flags.Int("max-events", 20, "with -server: stop reading after this many events")
 	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
 	flags.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sseconform [flags]\n       sseconform -server URL [flags]\n\nFlags:\n")
+		fmt.Fprintf(stderr, "usage: sseconform [flags]\n       sseconform -server URL [flags]\n       sseconform -serve ADDR [-dist DIR]\n\nFlags:\n")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -167,6 +186,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		outDir:    *out,
 		parallel:  *parallel,
 		timeout:   *timeout,
+		serve:     *serve,
 		server:    *server,
 		duration:  *duration,
 		maxEvents: *maxEvents,
@@ -192,7 +212,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-impl: %w", err)
 	}
 	for _, im := range cfg.impls {
-		if im.Kind == "wasm" {
+		if im.Kind == "wasm" && cfg.serve == "" {
 			if err := checkDist(*dist); err != nil {
 				return nil, err
 			}

@@ -23,14 +23,20 @@ import (
 //	/dist/...           the built polyfill, from -dist
 //	/impl/N/FILE.js     the script of the N-th implementation
 //	/harness.html, /trace.js   the trace harness, embedded in the command
+//	/conformance.html   the conformance page, embedded too
 type local struct {
 	URL    string
 	srv    *http.Server
 	closed chan struct{}
 }
 
-// startLocal starts the server for impls.
+// startLocal starts the server for impls on a free port of 127.0.0.1.
 func startLocal(impls []impl, distDir string) (*local, error) {
+	return listenLocal("127.0.0.1:0", impls, distDir)
+}
+
+// listenLocal starts the server for impls on addr.
+func listenLocal(addr string, impls []impl, distDir string) (*local, error) {
 	mux := http.NewServeMux()
 	ref := refserver.New(refserver.Options{})
 	mux.Handle("/sse/", ref)
@@ -44,9 +50,9 @@ func startLocal(impls []impl, distDir string) (*local, error) {
 			http.ServeFile(w, r, im.Path)
 		})
 	}
-	mux.Handle("/", noCache(http.FileServerFS(web.Harness)))
+	mux.Handle("/", noCache(http.FileServerFS(web.Conformance)))
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, err
 	}
