@@ -1,0 +1,338 @@
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// The tests of how a page gets WasmEventSource: install(), the
+// data-polyfill attribute, a browser without EventSource, the ES module,
+// a module that cannot load, and sources made before the module runs.
+
+// snippet is code written for native EventSource, unchanged: it must run
+// on whatever window.EventSource is. It resolves with what it saw of the
+// scenario "simple" at url.
+const snippet = `((url) => new Promise((resolve, reject) => {
+	const es = new EventSource(url);
+	const got = [];
+	es.onmessage = (e) => {
+		got.push(e.data);
+		if (got.length === 3) {
+			es.close();
+			resolve({got, isEventSource: es instanceof EventSource, isWasm: es instanceof WasmEventSource,
+				constants: [EventSource.CONNECTING, EventSource.OPEN, EventSource.CLOSED]});
+		}
+	};
+	es.onerror = () => {
+		if (es.readyState === EventSource.CLOSED) reject(new Error("closed after " + got.length + " events"));
+	};
+	setTimeout(() => reject(new Error("3 events did not come in 8 s; got " + got.length)), 8000);
+}))`
+
+type snippetResult struct {
+	Got           []string `json:"got"`
+	IsEventSource bool     `json:"isEventSource"`
+	IsWasm        bool     `json:"isWasm"`
+	Constants     []int    `json:"constants"`
+}
+
+// runSnippet runs snippet on the scenario "simple" and checks that it ran
+// on WasmEventSource and got the three events.
+func runSnippet(t *testing.T, ctx context.Context, session string) {
+	t.Helper()
+	got := evaluate[snippetResult](t, ctx, snippet+`(`+js(scenarioURL("simple", session))+`)`)
+	if !slices.Equal(got.Got, []string{"one", "two", "three"}) || !got.IsEventSource || !got.IsWasm ||
+		!slices.Equal(got.Constants, []int{0, 1, 2}) {
+		t.Errorf("the EventSource snippet saw %+v; want one, two, three on a WasmEventSource that is an instance of EventSource, constants 0, 1, 2", got)
+	}
+	if reqs := fetchSession(t, session); len(reqs) != 1 {
+		t.Errorf("the server saw %d requests, want 1", len(reqs))
+	}
+}
+
+// TestInstall checks WasmEventSource.install(): it makes WasmEventSource the
+// page's EventSource and returns the one it replaced, the browser's own,
+// which WasmEventSource.native also is; then unmodified EventSource code
+// runs on the polyfill.
+func TestInstall(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "wasm.html")
+	type result struct {
+		PreviousIsOriginal bool   `json:"previousIsOriginal"`
+		NativeIsOriginal   bool   `json:"nativeIsOriginal"`
+		NativeName         string `json:"nativeName"`
+		Installed          bool   `json:"installed"`
+		SecondReturnsWasm  bool   `json:"secondReturnsWasm"`
+	}
+	got := evaluate[result](t, ctx, `(() => {
+		const original = window.EventSource;
+		const previous = WasmEventSource.install();
+		return {
+			previousIsOriginal: previous === original,
+			nativeIsOriginal: WasmEventSource.native === original,
+			nativeName: WasmEventSource.native.name,
+			installed: window.EventSource === WasmEventSource,
+			secondReturnsWasm: WasmEventSource.install() === WasmEventSource,
+		};
+	})()`)
+	want := result{true, true, "EventSource", true, true}
+	if got != want {
+		t.Errorf("install(): %+v, want %+v", got, want)
+	}
+	runSnippet(t, ctx, newSession(t))
+}
+
+// TestInstallByDataPolyfill checks that the data-polyfill attribute of the
+// script tag installs WasmEventSource as the script loads.
+func TestInstallByDataPolyfill(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "polyfill.html")
+	type result struct {
+		Installed        bool `json:"installed"`
+		NativeIsOriginal bool `json:"nativeIsOriginal"`
+	}
+	got := evaluate[result](t, ctx, `({
+		installed: window.EventSource === WasmEventSource,
+		nativeIsOriginal: typeof preload.eventSource === "function" && WasmEventSource.native === preload.eventSource,
+	})`)
+	if !got.Installed || !got.NativeIsOriginal {
+		t.Errorf("with data-polyfill: %+v, want EventSource === WasmEventSource and WasmEventSource.native the page's EventSource before", got)
+	}
+	runSnippet(t, ctx, newSession(t))
+}
+
+// TestInstallWithoutEventSource checks that in a browser without
+// EventSource the classic script installs WasmEventSource by itself, and
+// that WasmEventSource.native is then undefined.
+func TestInstallWithoutEventSource(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "no-eventsource.html")
+	type result struct {
+		Removed   bool   `json:"removed"`
+		Installed bool   `json:"installed"`
+		Native    string `json:"native"`
+	}
+	got := evaluate[result](t, ctx, `({
+		removed: preload.removed === true,
+		installed: window.EventSource === WasmEventSource,
+		native: typeof WasmEventSource.native,
+	})`)
+	if got != (result{true, true, "undefined"}) {
+		t.Errorf("without a native EventSource: %+v, want it removed, WasmEventSource installed, native undefined", got)
+	}
+	runSnippet(t, ctx, newSession(t))
+}
+
+// TestModuleESM checks the ES module: its exports work, ready resolves, and
+// it defines no global, neither WasmEventSource nor the Go runtime's names.
+func TestModuleESM(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "esm.html")
+	type result struct {
+		GlobalWasmEventSource    string   `json:"globalWasmEventSource"`
+		LeakedRuntimeNames       []string `json:"leakedRuntimeNames"`
+		DefaultIsWasmEventSource bool     `json:"defaultIsWasmEventSource"`
+		ReadyIsStatic            bool     `json:"readyIsStatic"`
+		InstallType              string   `json:"installType"`
+		EventSourceUntouched     bool     `json:"eventSourceUntouched"`
+	}
+	got := evaluate[result](t, ctx, `window.esm`)
+	want := result{"undefined", []string{}, true, true, "function", true}
+	if got.GlobalWasmEventSource != want.GlobalWasmEventSource || len(got.LeakedRuntimeNames) != 0 ||
+		got.DefaultIsWasmEventSource != want.DefaultIsWasmEventSource || got.ReadyIsStatic != want.ReadyIsStatic ||
+		got.InstallType != want.InstallType || got.EventSourceUntouched != want.EventSourceUntouched {
+		t.Errorf("the module: %+v, want %+v", got, want)
+	}
+	w := watch(t, ctx, `new recorder.Source(`+js(scenarioURL("simple", newSession(t)))+`)`, untilMessages(3))
+	if got := w.data(); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("events %q, want one, two, three", got)
+	}
+	if g := evaluate[string](t, ctx, `typeof window.WasmEventSource`); g != "undefined" {
+		t.Errorf("after use, typeof window.WasmEventSource is %s, want undefined", g)
+	}
+}
+
+// earlyResult is what a test reads of early.js.
+type earlyResult struct {
+	ReadyWhenMade     string   `json:"readyWhenMade"`
+	Ready             string   `json:"ready"`
+	InitialReadyState int      `json:"initialReadyState"`
+	Watched           Watch    `json:"watched"`
+	ClosedReadyStates []int    `json:"closedReadyStates"`
+	ClosedLog         []Record `json:"closedLog"`
+	ProbeFetches      int      `json:"probeFetches"`
+	After             *Watch   `json:"after"`
+	Sentinel          *Watch   `json:"sentinel"`
+}
+
+// TestModuleLoadFailure checks a module that cannot load (data-wasm names a
+// file that does not exist): WasmEventSource.ready rejects with an error
+// that says what failed, and a source made before and one made after close
+// with an error event of reason "internal".
+func TestModuleLoadFailure(t *testing.T) {
+	t.Parallel()
+	if env.polyfillErr != nil {
+		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
+	}
+	ctx := newTab(t)
+	session := newSession(t)
+	navigate(t, ctx, "missing-wasm.html?session="+session)
+	got := evaluate[earlyResult](t, ctx, `(async () => {
+		const ready = await WasmEventSource.ready.then(() => "resolved", (e) => "rejected: " + (e && e.message));
+		const watched = await early.watched;
+		const after = await recorder.watch(new WasmEventSource(`+js(sessionURL("/sse/counter", session+"-after"))+`));
+		return {readyWhenMade: await early.readyWhenMade, ready, initialReadyState: early.initialReadyState, watched, after};
+	})()`)
+	t.Logf("ready: %s\nbefore: %s\nafter: %s", got.Ready, got.Watched, got.After)
+	if !strings.HasPrefix(got.Ready, "rejected: ") || !strings.Contains(got.Ready, "missing.wasm") {
+		t.Errorf("WasmEventSource.ready: %s; want a rejection that names missing.wasm", got.Ready)
+	}
+	if got.ReadyWhenMade != "pending" || got.InitialReadyState != 0 {
+		t.Errorf("the early source was made with ready %s, readyState %d; want pending, 0", got.ReadyWhenMade, got.InitialReadyState)
+	}
+	for name, w := range map[string]Watch{"made before": got.Watched, "made after": *got.After} {
+		errs := w.of("error")
+		if len(errs) != 1 || len(w.of("open")) > 0 || len(w.of("message")) > 0 || w.EndedBy != "closed" {
+			t.Errorf("the source %s the failure: want only one error event, then CLOSED; %s", name, w)
+			continue
+		}
+		wantError(t, "the source "+name+" the failure", errs[0], "internal", false, 0, 0)
+		if !strings.Contains(errs[0].Message, "missing.wasm") {
+			t.Errorf("the source %s the failure: the message %q does not name missing.wasm", name, errs[0].Message)
+		}
+	}
+}
+
+// TestModuleSourcesBeforeReady checks sources made before the module runs,
+// as a page that does not await WasmEventSource.ready makes them: one gets
+// its events, and ones closed at once stay CLOSED, dispatch nothing and
+// make no request: their fetch option is never called, and the server sees
+// nothing of them. A sentinel source made after ready, in the same
+// session, shows when the server would have seen a request. Native
+// EventSource closed in its constructor's task sends nothing either.
+func TestModuleSourcesBeforeReady(t *testing.T) {
+	t.Parallel()
+	if env.polyfillErr != nil {
+		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
+	}
+	t.Run("native", func(t *testing.T) {
+		t.Parallel()
+		ctx := openPage(t, "native.html")
+		session := newSession(t)
+		evaluate[chromedp.Void](t, ctx, `(async (session) => {
+			new EventSource("/sse/echo?session=" + session).close();
+			new EventSource("/sse/echo?session=" + session).close();
+			await new Promise((resolve, reject) => {
+				const sentinel = new EventSource("/sse/counter?total=1&session=" + session);
+				sentinel.onmessage = () => { sentinel.close(); resolve(); };
+				setTimeout(() => reject(new Error("the sentinel got no event in 8 s")), 8000);
+			});
+		})(`+js(session)+`)`)
+		if reqs := closedRequests(t, session); len(reqs) != 0 {
+			t.Errorf("native: the server saw %d request(s) of sources closed in their constructor's task, want none: %s", len(reqs), requestsString(reqs))
+		}
+	})
+
+	t.Run("wasm", func(t *testing.T) {
+		t.Parallel()
+		ctx := newTab(t)
+		session := newSession(t)
+		navigate(t, ctx, "early.html?session="+session)
+		got := evaluate[earlyResult](t, ctx, `(async () => {
+			const ready = await WasmEventSource.ready.then(() => "resolved", (e) => "rejected: " + (e && e.message));
+			const watched = await early.watched;
+			const sentinel = await recorder.watch(
+				new WasmEventSource("/sse/counter?total=1&session=" + encodeURIComponent(early.closedSession)),
+				{until: (log) => log.some((e) => e.type === "message")});
+			return {
+				readyWhenMade: await early.readyWhenMade, ready, initialReadyState: early.initialReadyState, watched,
+				closedReadyStates: early.closedReadyStates, closedLog: early.closedLog, probeFetches: early.probeFetches(),
+				sentinel,
+			};
+		})()`)
+		t.Logf("ready when made: %s; ready: %s\nthe source made before ready: %s\nthe sentinel: %s",
+			got.ReadyWhenMade, got.Ready, got.Watched, got.Sentinel)
+		if got.ReadyWhenMade != "pending" {
+			t.Fatalf("WasmEventSource.ready was %s when early.js made the sources: the test proves nothing", got.ReadyWhenMade)
+		}
+		if got.Ready != "resolved" || got.InitialReadyState != 0 {
+			t.Errorf("ready %s, the early source's first readyState %d; want resolved, 0", got.Ready, got.InitialReadyState)
+		}
+		if d := got.Watched.data(); !slices.Equal(d, []string{"1", "2"}) || got.Watched.EndedBy != "closed" {
+			t.Errorf("the source made before ready: events %q, ended by %s; want 1 and 2, then CLOSED by the 204", d, got.Watched.EndedBy)
+		}
+		if n := len(fetchSession(t, session)); n != 2 {
+			t.Errorf("the server saw %d requests from the source made before ready, want 2 (the stream, then 204)", n)
+		}
+
+		if !slices.Equal(got.ClosedReadyStates, []int{2, 2}) || len(got.ClosedLog) > 0 {
+			t.Errorf("the sources closed before ready: readyStates %v, events %+v; want CLOSED and none", got.ClosedReadyStates, got.ClosedLog)
+		}
+		if got.ProbeFetches != 0 {
+			t.Errorf("the fetch option of a source closed before ready was called %d time(s), want none", got.ProbeFetches)
+		}
+		if got.Sentinel == nil || len(got.Sentinel.of("message")) == 0 {
+			t.Fatalf("the sentinel got no event: %v", got.Sentinel)
+		}
+		reqs := closedRequests(t, session+"-closed")
+		if len(reqs) != 0 {
+			t.Errorf("the server saw %d request(s) of the 2 sources closed before ready, want none, as with native EventSource: %s", len(reqs), requestsString(reqs))
+		}
+	})
+}
+
+// closedRequests returns the requests to /sse/echo of a session, once none
+// is active, and fails the test for any that the client did not abort.
+func closedRequests(t *testing.T, session string) []SessionRequest {
+	t.Helper()
+	var echo []SessionRequest
+	waitFor(t, 5*time.Second, func() bool {
+		echo = echo[:0]
+		for _, r := range fetchSession(t, session) {
+			if r.Path != "/sse/echo" {
+				continue
+			}
+			if r.Active {
+				return false
+			}
+			echo = append(echo, r)
+		}
+		return true
+	}, func() string {
+		return fmt.Sprintf("a request of a closed source is still active: %s", requestsString(echo))
+	})
+	for _, r := range echo {
+		if !r.Aborted {
+			t.Errorf("a request of a closed source was not aborted: %s", requestsString([]SessionRequest{r}))
+		}
+	}
+	return echo
+}
+
+// TestCloseInConstructorTask checks that a source closed in the task that
+// made it sends no request, as native EventSource does: Chromium connects
+// in a later task. The module is running here; TestModuleSourcesBeforeReady
+// checks the same before it runs.
+func TestCloseInConstructorTask(t *testing.T) {
+	t.Parallel()
+	forEachImpl(t, func(t *testing.T, impl string) {
+		ctx := openPage(t, pageFor(impl))
+		session := newSession(t)
+		evaluate[chromedp.Void](t, ctx, `(async (session) => {
+			new recorder.Source("/sse/echo?session=" + session).close();
+			new recorder.Source("/sse/echo?session=" + session).close();
+			const sentinel = new recorder.Source("/sse/counter?total=1&session=" + session);
+			const w = await recorder.watch(sentinel, {until: (log) => log.some((e) => e.type === "message")});
+			if (w.endedBy !== "until") throw new Error("the sentinel got no event: " + JSON.stringify(w));
+		})(`+js(session)+`)`)
+		if reqs := closedRequests(t, session); len(reqs) != 0 {
+			t.Errorf("the server saw %d request(s) of the 2 sources closed in their constructor's task, want none: %s", len(reqs), requestsString(reqs))
+		}
+	})
+}
