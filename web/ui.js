@@ -151,7 +151,7 @@ export function describeError(event, source) {
     if (event.status) parts.push(`status ${event.status}${event.statusText ? " " + event.statusText : ""}`);
     if (event.contentType) parts.push(`Content-Type: ${event.contentType}`);
     parts.push(event.willReconnect
-      ? `reconnecting in ${Math.round(event.retryDelay).toLocaleString()} ms (attempt ${event.retries + 1})`
+      ? `reconnecting in ${Math.round(event.retryDelay).toLocaleString()} ms · retry ${event.retries}`
       : "closed for good");
     return { data: event.message, detail: parts.join(" · ") };
   }
