@@ -55,13 +55,20 @@
 //
 // With -server URL, sseconform checks somebody's event stream instead:
 //
-//	sseconform -server https://example.com/events [-duration 5s] [-max-events 20] [-impl native,wasm]
+//	sseconform -server https://example.com/events [-duration 5s] [-max-events 20] [-impl native,wasm] [-page-origin stream]
 //
 // A page of the local server fetches URL once and reads the response for at
 // most -duration or until -max-events events have arrived; DevTools gives
-// every response header even when the page may not read them. Then each
-// implementation opens URL with its EventSource and records a trace, as long
-// and as far. sseconform reports the problems it finds: a status other than
+// every response header even when the page, on another origin, may not read
+// them, and sseconform reads the body itself when CORS keeps it from the
+// page. Then each implementation opens URL with its EventSource and records
+// a trace, as long and as far, from a page on URL's own origin: sseconform
+// answers the requests of that tab for the harness's few paths (/harness.html,
+// /trace.js, /dist/eventsource-wasm.*) itself, through DevTools, so they
+// never reach the server, and the stream is same-origin as it is to the
+// site's own pages. -page-origin local runs the traces from the local
+// server's page instead, cross-origin. sseconform reports the problems it
+// finds: a status other than
 // 200, a Content-Type that is not text/event-stream, a missing
 // Cache-Control: no-cache or no-store, Content-Encoding and proxy buffering
 // (X-Accel-Buffering) that can hold events back, headers or events that
@@ -137,6 +144,9 @@ type config struct {
 	server    string // -server: the URL of a stream to check
 	duration  time.Duration
 	maxEvents int
+	// pageOrigin is where the traces of -server run: "stream" (a page on
+	// the stream's own origin) or "local" (a page of the local server).
+	pageOrigin string
 
 	verbose bool
 }
@@ -171,6 +181,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
 	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
 	maxEvents := flags.Int("max-events", 20, "with -server: stop reading after this many events")
+	pageOrigin := flags.String("page-origin", "stream", "with -server: open the stream with EventSource from a page on the stream's own origin (stream) or on sseconform's server (local, cross-origin)")
 	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: sseconform [flags]\n       sseconform -server URL [flags]\n       sseconform -serve ADDR [-dist DIR]\n\nFlags:\n")
@@ -183,14 +194,15 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("unexpected arguments: %q", flags.Args())
 	}
 	cfg := &config{
-		outDir:    *out,
-		parallel:  *parallel,
-		timeout:   *timeout,
-		serve:     *serve,
-		server:    *server,
-		duration:  *duration,
-		maxEvents: *maxEvents,
-		verbose:   *verbose,
+		outDir:     *out,
+		parallel:   *parallel,
+		timeout:    *timeout,
+		serve:      *serve,
+		server:     *server,
+		duration:   *duration,
+		maxEvents:  *maxEvents,
+		pageOrigin: *pageOrigin,
+		verbose:    *verbose,
 	}
 	if cfg.parallel < 1 {
 		return nil, fmt.Errorf("-parallel %d: want at least 1", cfg.parallel)
@@ -200,6 +212,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if cfg.duration <= 0 {
 		return nil, fmt.Errorf("-duration %v: want more than 0", cfg.duration)
+	}
+	if cfg.pageOrigin != "stream" && cfg.pageOrigin != "local" {
+		return nil, fmt.Errorf("-page-origin %q: want stream or local", cfg.pageOrigin)
 	}
 	if cfg.maxEvents < 1 {
 		return nil, fmt.Errorf("-max-events %d: want at least 1", cfg.maxEvents)

@@ -101,7 +101,9 @@ type probeResult struct {
 
 // A ServerTrace is the trace of one implementation on the stream.
 type ServerTrace struct {
-	Impl     string   `json:"impl"`
+	Impl string `json:"impl"`
+	// Page is the URL of the harness page that opened the stream.
+	Page     string   `json:"page"`
 	Error    string   `json:"error,omitempty"`
 	EndedBy  string   `json:"endedBy,omitempty"`
 	Opens    int      `json:"opens"`
@@ -325,6 +327,9 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 			resp.Error = err.Error()
 		}
 	}
+	if resp.StatusText == "" {
+		resp.StatusText = http.StatusText(resp.Status)
+	}
 	if len(resp.body) > 0 {
 		resp.BodySample = clip(strings.ToValidUTF8(string(resp.body[:min(len(resp.body), 2048)]), "\uFFFD"))
 	}
@@ -361,9 +366,11 @@ func fetchDirect(ctx context.Context, cfg *config, target string, resp *Response
 		return err
 	}
 	defer res.Body.Close()
+	// The times of the chunks below are this request's, and so must be
+	// the time of its headers.
+	resp.HeadersMs = ms()
 	if resp.Status == 0 {
-		resp.Status, resp.StatusText = res.StatusCode, http.StatusText(res.StatusCode)
-		resp.HeadersMs = ms()
+		resp.Status = res.StatusCode
 		resp.Protocol = res.Proto
 		for name, vs := range res.Header {
 			resp.Header[strings.ToLower(name)] = strings.Join(vs, "\n")
@@ -419,7 +426,17 @@ func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config
 		return st
 	}
 	defer t.close()
-	tr, err := runTrace(ctx, t, srv.harnessURL(i, im), traceOptions{
+	page := srv.harnessURL(i, im)
+	if cfg.pageOrigin == "stream" {
+		o := origin(target)
+		if err := t.serveAt(o, srv, cfg.impls); err != nil {
+			st.Error = err.Error()
+			return st
+		}
+		page = harnessURL(o, i, im)
+	}
+	st.Page = page
+	tr, err := runTrace(ctx, t, page, traceOptions{
 		Impl:       im.Kind,
 		URL:        target,
 		Events:     slices.Clone(types),

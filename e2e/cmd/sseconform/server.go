@@ -99,11 +99,15 @@ func scriptPath(i int, im impl) string {
 }
 
 // harnessURL is the URL of the harness page for the i-th implementation.
-func (l *local) harnessURL(i int, im impl) string {
+func (l *local) harnessURL(i int, im impl) string { return harnessURL(l.URL, i, im) }
+
+// harnessURL is the URL of the harness page for the i-th implementation on
+// origin.
+func harnessURL(origin string, i int, im impl) string {
 	q := url.Values{"impl": {im.Kind}}
 	if im.Kind == "script" {
 		q.Set("src", scriptPath(i, im))
 		q.Set("global", im.Global)
 	}
-	return l.URL + "/harness.html?" + strings.ReplaceAll(q.Encode(), "%2F", "/")
+	return origin + "/harness.html?" + strings.ReplaceAll(q.Encode(), "%2F", "/")
 }

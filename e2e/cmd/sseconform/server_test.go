@@ -151,4 +151,9 @@ func TestServerProblems(t *testing.T) {
 	if rep.Stream.Dispatched != 2 {
 		t.Errorf("%d events in the bytes, want 2 (one, three)", rep.Stream.Dispatched)
 	}
+	// The trace runs on a page of the stream's own origin, which needs no
+	// CORS: the harness there comes from sseconform, not from the server.
+	if tr := rep.Traces[0]; tr.Messages != 2 || !strings.HasPrefix(tr.Page, bad.URL+"/harness.html") {
+		t.Errorf("native from %s: %d messages, problems %q; want 2 from a page on %s", tr.Page, tr.Messages, tr.Problems, bad.URL)
+	}
 }

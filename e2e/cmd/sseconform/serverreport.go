@@ -18,7 +18,7 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 	if rep.CrossOrigin {
 		where = "cross-origin"
 	}
-	fmt.Fprintf(w, "sseconform: %s from a page on %s (%s), %s\n", rep.URL, rep.PageOrigin, where, rep.Browser)
+	fmt.Fprintf(w, "sseconform: %s, fetched from a page on %s (%s), %s\n", rep.URL, rep.PageOrigin, where, rep.Browser)
 	if resp.Status != 0 {
 		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, headers after %.0f ms", resp.Status, resp.StatusText, resp.Header["content-type"], resp.HeadersMs)
 		if resp.ReadBy != "" {
@@ -41,12 +41,15 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 	for _, tr := range rep.Traces {
 		width = max(width, len(tr.Impl))
 	}
+	if len(rep.Traces) > 0 && rep.Traces[0].Page != "" {
+		fmt.Fprintf(w, "  EventSource, from a page on %s:\n", origin(rep.Traces[0].Page))
+	}
 	for _, tr := range rep.Traces {
 		if tr.Error != "" {
-			fmt.Fprintf(w, "  %-*s  trace failed: %s\n", width, tr.Impl, tr.Error)
+			fmt.Fprintf(w, "    %-*s  trace failed: %s\n", width, tr.Impl, tr.Error)
 			continue
 		}
-		fmt.Fprintf(w, "  %-*s  %d open, %d messages, %d errors, ended by %s\n", width, tr.Impl, tr.Opens, tr.Messages, tr.Errors, tr.EndedBy)
+		fmt.Fprintf(w, "    %-*s  %d open, %d messages, %d errors, ended by %s\n", width, tr.Impl, tr.Opens, tr.Messages, tr.Errors, tr.EndedBy)
 	}
 	if len(rep.Findings) == 0 {
 		fmt.Fprintln(w, "no problem found")
@@ -89,7 +92,7 @@ var serverTemplate = template.Must(template.New("server").Funcs(funcs).Parse(`<!
 <table class="diff"><thead><tr><th>type</th><th>data</th><th>lastEventId</th></tr></thead><tbody>
 {{range .}}<tr class="same"><td>{{.Type}}</td><td>{{.Data}}</td><td>{{.ID}}</td></tr>{{end}}</tbody></table>{{end}}
 {{with .R.Response.BodySample}}<h2>The start of the body</h2><pre>{{.}}</pre>{{end}}
-{{range .R.Traces}}<h2>Trace: {{.Impl}}</h2>{{with .Error}}<p class="bad">{{.}}</p>{{end}}
+{{range .R.Traces}}<h2>Trace: {{.Impl}}</h2><p class="desc">from <code>{{.Page}}</code></p>{{with .Error}}<p class="bad">{{.}}</p>{{end}}
 {{if .Trace}}<pre>{{range .Trace}}{{.Line}}
 {{end}}</pre>{{end}}{{end}}
 </main></body></html>
