@@ -28,10 +28,10 @@ build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js $(DIST)/eventso
 # Precompressed copies, which the reference server serves to browsers that
 # accept them.
 $(DIST)/%.gz: $(DIST)/%
-	gzip -9 -n -k -f $<
+	gzip -9 -n -c $< > $@.tmp && mv $@.tmp $@
 
 $(DIST)/%.br: $(DIST)/%
-	brotli -q 11 -f -o $@ $<
+	brotli -q 11 -f -o $@.tmp $< && mv $@.tmp $@
 
 brotli: $(DIST)/eventsource-wasm.wasm.br $(DIST)/eventsource-wasm.js.br $(DIST)/eventsource-wasm.mjs.br
 

@@ -292,16 +292,21 @@ function eventSourceWasm(moduleURL) {
         this.#options.once = true;
         streamForNextSource = null;
       }
+      // Connect in a later task, as browsers do: a source closed in the
+      // task that made it sends no request at all.
+      setTimeout(() => this.#begin(), 0);
+    }
+
+    #begin() {
+      if (this.#readyState === CLOSED) return;
       if (loadError) {
-        // Like every error event, this one comes in a later task, after
-        // the page has had a chance to attach its handlers.
-        setTimeout(() => this.#fail("internal", loadError.message), 0);
+        this.#fail("internal", loadError.message);
       } else if (go) {
         this.#start();
       } else {
-        // The module is not running yet: send the first request now, as
-        // native EventSource does in its constructor, and hand the
-        // response to the module once it runs.
+        // The module is not running yet: send the first request now, and
+        // hand the response to the module once it runs, so that loading
+        // the module and connecting overlap.
         this.#early = this.#connect(this.#options.lastEventId || "");
         this.#early.catch(() => {}); // the module sees any failure; the page gets no unhandled rejection
         queued.add(this);

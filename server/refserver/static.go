@@ -70,11 +70,18 @@ func precompressed(root *os.Root, r *http.Request) (encoding, suffix string) {
 	if name == "" || strings.HasSuffix(r.URL.Path, "/") {
 		return "", ""
 	}
+	orig, err := root.Stat(name)
+	if err != nil || !orig.Mode().IsRegular() {
+		return "", ""
+	}
 	for _, c := range []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
 		if !acceptsEncoding(r.Header.Get("Accept-Encoding"), c.encoding) {
 			continue
 		}
-		if fi, err := root.Stat(name + c.suffix); err == nil && fi.Mode().IsRegular() {
+		// A copy older than the file is stale (the file was rebuilt
+		// without it): never serve it.
+		fi, err := root.Stat(name + c.suffix)
+		if err == nil && fi.Mode().IsRegular() && fi.Size() > 0 && !fi.ModTime().Before(orig.ModTime()) {
 			return c.encoding, c.suffix
 		}
 	}

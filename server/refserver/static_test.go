@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestStatic(t *testing.T) {
@@ -122,6 +123,12 @@ func TestStaticPrecompressed(t *testing.T) {
 	writeFile(t, filepath.Join(root, "dist/m.wasm.gz"), "gzip bytes")
 	writeFile(t, filepath.Join(root, "dist/only.js"), "js")
 	writeFile(t, filepath.Join(root, "dist/only.js.gz"), "js gzip")
+	writeFile(t, filepath.Join(root, "dist/stale.wasm"), "rebuilt")
+	writeFile(t, filepath.Join(root, "dist/stale.wasm.br"), "old brotli")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(filepath.Join(root, "dist/stale.wasm.br"), old, old); err != nil {
+		t.Fatal(err)
+	}
 	srv := New(Options{Root: root})
 	for _, tc := range []struct {
 		path, accept, range_      string
@@ -134,6 +141,7 @@ func TestStaticPrecompressed(t *testing.T) {
 		{"/dist/m.wasm", "identity", "", "plain", "", "application/wasm"},
 		{"/dist/m.wasm", "br", "bytes=0-1", "pl", "", "application/wasm"},
 		{"/dist/only.js", "br, gzip", "", "js gzip", "gzip", "text/javascript; charset=utf-8"},
+		{"/dist/stale.wasm", "br", "", "rebuilt", "", "application/wasm"},
 	} {
 		r := httptest.NewRequest("GET", tc.path, nil)
 		if tc.accept != "" {

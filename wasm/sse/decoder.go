@@ -44,7 +44,7 @@ type Handler interface {
 type Limits struct {
 	// MaxLine is the longest line, in bytes, the decoder buffers.
 	MaxLine int
-	// MaxEvent is the largest data buffer, in bytes, of one event.
+	// MaxEvent is the largest data, in bytes, of one event.
 	MaxEvent int
 }
 
@@ -252,7 +252,9 @@ func (d *Decoder) interpret(line []byte, h Handler) error {
 	}
 	switch string(name) {
 	case "data":
-		if d.Limits.MaxEvent > 0 && len(d.data)+len(value)+1 > d.Limits.MaxEvent {
+		// The data buffer ends in the LF of each line; the event's data
+		// will be the buffer less its final LF, which the limit bounds.
+		if d.Limits.MaxEvent > 0 && len(d.data)+len(value) > d.Limits.MaxEvent {
 			return &LimitError{ErrEventTooLarge, d.Limits.MaxEvent}
 		}
 		d.data = append(d.data, value...)

@@ -215,7 +215,8 @@ func TestDecoderLimits(t *testing.T) {
 		{"line over limit across chunks", Limits{MaxLine: 8}, []string{"data", ": ", "abc"}, nil, ErrLineTooLong},
 		{"endless line without terminator", Limits{MaxLine: 1024}, []string{strings.Repeat("x", 1000), strings.Repeat("x", 1000)}, nil, ErrLineTooLong},
 		{"event within limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: b\n\n"}, []string{ev("message", "a\nb", "")}, nil},
-		{"event over limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: bc\n\n"}, nil, ErrEventTooLarge},
+		{"event of exactly the limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: bc\n\n"}, []string{ev("message", "a\nbc", "")}, nil},
+		{"event over limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: bcd\n\n"}, nil, ErrEventTooLarge},
 		{"events dispatched before the limit are kept", Limits{MaxEvent: 4}, []string{"data: a\n\ndata: abcdef\n\n"}, []string{ev("message", "a", "")}, ErrEventTooLarge},
 	}
 	for _, tc := range tests {
