@@ -76,7 +76,10 @@
     const view = expect.events.map((e) => ({
       type: "message", event: e.type, ...shorten(e.data), lastEventId: e.lastEventId,
     }));
-    if (expect.client && expect.client.closeAfter > 0) view.push({ type: "close-called" });
+    const client = expect.client || {};
+    // A scenario that stalls by design ends when the recorder gives up.
+    if (client.timeoutMs > 0) view.push({ type: "timeout" });
+    else if (client.closeAfter > 0) view.push({ type: "close-called" });
     else view.push({ type: "error", readyState: 2 });
     return view;
   }
@@ -125,7 +128,7 @@
       events: sc.client.events || [],
       closeAfter: sc.client.closeAfter || 0,
       maxErrors: 10,
-      timeoutMs: TIMEOUT_MS,
+      timeoutMs: sc.client.timeoutMs || TIMEOUT_MS,
     });
     const want = expectedView(expect, trace.shorten).map((e) => JSON.stringify(e));
     const got = actualView(result).map((e) => JSON.stringify(e));

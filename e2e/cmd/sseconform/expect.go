@@ -27,7 +27,9 @@ const (
 type expectation struct {
 	Source string  `json:"source"`
 	Golden string  `json:"golden,omitempty"` // the path of the golden file
-	Want   []Entry `json:"want"`
+	// Want is the expected trace; a report leaves it out when every
+	// implementation passed.
+	Want []Entry `json:"want,omitempty"`
 }
 
 // expect returns the expectation of sc: its golden file in goldenDir when
@@ -70,13 +72,20 @@ func (x expectation) check(tr Trace) (want, got []Entry, ok bool) {
 
 // specWant is the spec view of what a conforming client does in sc: the
 // events of sc.Expect, then close() when the recorder closes after
-// Client.CloseAfter events, or else an error event with readyState CLOSED
+// Client.CloseAfter events, a timeout when the scenario stalls until the
+// recorder gives up (Client.TimeoutMs), or else an error event with
+// readyState CLOSED
 // (HTML §9.2.3: a client fails the connection when the server answers 204,
 // or any status other than 200, or the wrong type).
 func specWant(sc scenario.Scenario) []Entry {
 	want := make([]Entry, 0, len(sc.Expect)+1)
 	for _, e := range sc.Expect {
 		want = append(want, expectedMessage(e))
+	}
+	if sc.Client.TimeoutMs > 0 {
+		// A scenario that stalls by design ends when the recorder
+		// gives up.
+		return append(want, Entry{Type: "timeout"})
 	}
 	if sc.Client.CloseAfter > 0 {
 		return append(want, Entry{Type: "close-called"})

@@ -70,6 +70,13 @@ func listenLocal(addr string, impls []impl, distDir string) (*local, error) {
 	return l, nil
 }
 
+// otherOrigin is the second origin of the cross-origin scenarios: the
+// reference server's default, the same port with localhost in place of
+// 127.0.0.1 (refserver.Options.OtherOrigin).
+func (l *local) otherOrigin() string {
+	return strings.Replace(l.URL, "//127.0.0.1:", "//localhost:", 1)
+}
+
 // close stops the server and ends the streams it still plays.
 func (l *local) close() {
 	l.srv.Close()
