@@ -25,8 +25,8 @@ const (
 
 // An expectation is what a trace of one scenario must look like.
 type expectation struct {
-	Source string  `json:"source"`
-	Golden string  `json:"golden,omitempty"` // the path of the golden file
+	Source string `json:"source"`
+	Golden string `json:"golden,omitempty"` // the path of the golden file
 	// Want is the expected trace; a report leaves it out when every
 	// implementation passed.
 	Want []Entry `json:"want,omitempty"`
