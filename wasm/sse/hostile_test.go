@@ -31,6 +31,10 @@ func (c *counter) Event(e Event) {
 
 func (c *counter) Retry(time.Duration) { c.retries++ }
 
+// slack is what other goroutines of the test process may allocate while
+// allocated measures.
+const slack = 32 << 10
+
 // capacities are the decoder's buffer capacities, in bytes.
 type capacities struct {
 	line, data, eventType, idBuffer, lastEventID int
@@ -61,7 +65,8 @@ func feedRepeatedly(t *testing.T, d *Decoder, h Handler, chunk []byte, max, boun
 	return fed, nil
 }
 
-// allocated returns the bytes allocated while f ran.
+// allocated returns the bytes allocated while f ran, by the whole test
+// process: hence the slack in the bounds below.
 func allocated(f func()) uint64 {
 	var before, after runtime.MemStats
 	runtime.GC()
@@ -111,7 +116,7 @@ func TestHostileEndlessLine(t *testing.T) {
 				if max := limit + size; fed > max {
 					t.Errorf("failed after %d bytes of the line, want by %d", fed, max)
 				}
-				if max := uint64(6*limit + 4096); alloc > max {
+				if max := uint64(6*limit + slack); alloc > max {
 					t.Errorf("allocated %d bytes for a line limited to %d, want at most %d", alloc, limit, max)
 				}
 				// The decoder stays failed and takes in nothing more.
@@ -159,7 +164,7 @@ func TestHostileEndlessEvent(t *testing.T) {
 			if max := (maxEvent+1)*len(tc.line) + len(chunk); fed > max {
 				t.Errorf("failed after %d bytes, want by %d", fed, max)
 			}
-			if max := uint64(6*maxEvent + 6*maxLine + 4096); alloc > max {
+			if max := uint64(6*maxEvent + 6*maxLine + slack); alloc > max {
 				t.Errorf("allocated %d bytes for an event limited to %d, want at most %d", alloc, maxEvent, max)
 			}
 			if h.events != 0 {
@@ -205,7 +210,7 @@ func TestHostileMillionFields(t *testing.T) {
 	if c.total() > 5*2*maxLine {
 		t.Errorf("after %d fields, capacities %+v exceed twice the line limit each", chunks*perChunk, c)
 	}
-	if alloc > 64<<10 {
+	if alloc > slack {
 		t.Errorf("allocated %d bytes for %d fields; the buffers should be reused", alloc, chunks*perChunk)
 	}
 	if h.events != 0 || h.retries != chunks*strings.Count(b.String(), "retry") {
@@ -243,7 +248,7 @@ func TestHostileMillionEmptyEvents(t *testing.T) {
 		if c := capsOf(d); c.total() != 0 {
 			t.Errorf("capacities %+v after blank lines, want none", c)
 		}
-		if alloc > 4096 {
+		if alloc > slack {
 			t.Errorf("allocated %d bytes for blank lines", alloc)
 		}
 	})
@@ -275,7 +280,7 @@ func TestHostileMillionEmptyEvents(t *testing.T) {
 		if c.total() > 5*2*limits.MaxLine {
 			t.Errorf("after %d events, capacities %+v", h.events, c)
 		}
-		if alloc > 4096 {
+		if alloc > slack {
 			t.Errorf("allocated %d bytes for %d events; want none in the steady state", alloc, h.events)
 		}
 		if avg := testing.AllocsPerRun(10, func() { _ = d.Feed(chunk, h) }); avg != 0 {
