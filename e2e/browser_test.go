@@ -31,6 +31,11 @@ var env struct {
 	// server is the reference server, on 127.0.0.1 and a free port.
 	server *httptest.Server
 
+	// otherServer serves the same handler on another port, which is
+	// another origin: the cross-origin scenarios redirect to it
+	// ("{{otherOrigin}}").
+	otherServer *httptest.Server
+
 	// root is the repository root, which the server serves web/ and dist/ from.
 	root string
 
@@ -91,15 +96,22 @@ func runMain(m *testing.M) int {
 	if os.Getenv("E2E_SERVER_LOG") != "" {
 		serverLog = log.New(os.Stderr, "refserver: ", log.Lmicroseconds)
 	}
-	env.server = httptest.NewServer(refserver.New(refserver.Options{
-		Root: root,
-		Logf: serverLog.Printf,
-	}))
+	env.otherServer = httptest.NewUnstartedServer(nil)
+	handler := refserver.New(refserver.Options{
+		Root:        root,
+		Logf:        serverLog.Printf,
+		OtherOrigin: "http://" + env.otherServer.Listener.Addr().String(),
+	})
+	env.otherServer.Config.Handler = handler
+	env.otherServer.Start()
+	env.server = httptest.NewServer(handler)
 	defer func() {
 		// The browser is gone by now, but a stream handler can still
 		// wait on its connection: close them, or Close waits for ever.
-		env.server.CloseClientConnections()
-		env.server.Close()
+		for _, srv := range []*httptest.Server{env.server, env.otherServer} {
+			srv.CloseClientConnections()
+			srv.Close()
+		}
 	}()
 
 	dataDir, err := os.MkdirTemp("", "eventsource-wasm-e2e-")

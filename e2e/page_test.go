@@ -193,6 +193,9 @@ func runTrace(t *testing.T, impl string, sc scenario.Scenario, session string) T
 		MaxErrors:  10,
 		TimeoutMs:  traceTimeout.Milliseconds(),
 	}
+	if sc.Client.TimeoutMs > 0 {
+		opts.TimeoutMs = int64(sc.Client.TimeoutMs)
+	}
 	if opts.Events == nil {
 		opts.Events = []string{}
 	}
@@ -209,8 +212,25 @@ func runTrace(t *testing.T, impl string, sc scenario.Scenario, session string) T
 	if err != nil {
 		t.Fatalf("sseTrace.run(%s): %v", js, err)
 	}
+	markOtherOrigin(tr.Entries)
 	checkTrace(t, impl, tr)
 	return tr
+}
+
+// otherOrigin stands for the origin of env.otherServer in a trace, as
+// "<self>" stands for the page's, so that golden files do not depend on
+// the ports of the test servers.
+const otherOrigin = "<other>"
+
+// markOtherOrigin replaces the origin of env.otherServer in the entries
+// with otherOrigin.
+func markOtherOrigin(entries []Entry) {
+	for i, e := range entries {
+		if e.Origin != nil && *e.Origin == env.otherServer.URL {
+			o := otherOrigin
+			entries[i].Origin = &o
+		}
+	}
 }
 
 // checkTrace checks what must hold for any trace of any scenario.
