@@ -25,7 +25,7 @@ const lastEventIDProbe = "data: last-event-id={{lastEventId}}\n\n"
 // from the standard's rules; scenario_test.go checks it against an
 // independent reading of the bytes.
 func catalogue() []Scenario {
-	return []Scenario{
+	return append([]Scenario{
 		// Basics.
 		{
 			Name:        "simple",
@@ -426,7 +426,7 @@ func catalogue() []Scenario {
 		// Volume.
 		longLine(),
 		manyTinyEvents(),
-	}
+	}, moreScenarios()...)
 }
 
 // framing is a scenario whose events are separated by the line end eol and
