@@ -770,7 +770,7 @@ var sourcePrograms = []struct {
 	{"heartbeat timeout", program(2, 2).ok().advance(adv3s).chunk(": still here\n").advance(adv3s).advance(adv10s).advance(adv1s).advance(adv10s), nil},
 	{"heartbeat on a server that never answers", program(2, 1).advance(adv3s).advance(adv3s), nil},
 	{"line limit", program(0, 1<<2).ok().chunk("data: ok\n\ndata: this line is too long\n\n"), wantEvents(`message "ok" id=""`)},
-	{"event limit", program(0, 2<<2).ok().chunk("data: ok\n\n").chunk("data: 0123456789\ndata: 0123456789\ndata: 0123456789\n\n"),
+	{"event limit", program(0, 2<<2).ok().chunk("data: ok\n\n").chunk("data: 0123456789\ndata: 0123456789\ndata: 0123456789\ndata: 0\n\n"),
 		wantEvents(`message "ok" id=""`)},
 	{"line limit across chunks", program(0, 1<<2).ok().chunk("data: 01234").chunk("567890\n\n"), wantEvents()},
 	{"initial last event id", program(0, 0x40).ok().chunk("data: a\n\n").end().advance(adv3s), wantEvents(`message "a" id="7"`)},
