@@ -26,6 +26,14 @@
 //	                                        word by word, then an event "done"
 //	GET      /wpt/resources/...             the request handlers of the web-platform-tests
 //	                                        eventsource/ directory, re-expressed (wpt.go)
+//	GET      /sse/flaky?total=N&min=A&max=B&seed=S&gap=MS&retry=MS&session=S
+//	                                        numbered events that resume after Last-Event-ID,
+//	                                        each response breaking off at a random point
+//	GET      /sse/flaky/faults?session=S    the faults /sse/flaky injected, as JSON
+//	GET      /sse/drip?ms=MS                one event, one byte every MS milliseconds
+//	GET      /sse/overload?ok=K&retry=MS&session=S
+//	                                        503 with a retry field, after K streams that end
+//	                                        (faults.go)
 //
 // Every /sse/ response allows cross-origin requests with credentials from any
 // origin, and OPTIONS preflights are answered, so that tests can also run
@@ -106,6 +114,7 @@ func New(opts Options) *Server {
 		http.Error(w, "refserver: no such endpoint: "+r.URL.Path, http.StatusNotFound)
 	})
 	s.registerWPT()
+	s.registerFaults()
 	s.mux.Handle("/dist/", http.StripPrefix("/dist", s.static("dist")))
 	s.mux.Handle("/", s.static("web"))
 	return s

@@ -267,8 +267,21 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 		return Response{}, fmt.Errorf("the probe failed: %w", err)
 	}
 
-	// Let the last network events arrive, then stop listening.
-	time.Sleep(200 * time.Millisecond)
+	// Wait for DevTools' word on the request (its response, or why it
+	// failed), which can come a moment after the page's promise settles;
+	// then stop listening.
+	known := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(ids) == 0 {
+			return false
+		}
+		id := ids[0]
+		return failed[id] != nil || (received[id] != nil && extra[id] != nil)
+	}
+	for deadline := time.Now().Add(time.Second); !known() && time.Now().Before(deadline); {
+		time.Sleep(20 * time.Millisecond)
+	}
 	stopNet()
 	wg.Wait()
 

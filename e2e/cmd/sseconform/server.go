@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"strconv"
@@ -64,7 +65,7 @@ func listenLocal(addr string, impls []impl, distDir string) (*local, error) {
 	go func() {
 		defer close(l.closed)
 		if err := l.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			fmt.Println("sseconform: server:", err)
+			fmt.Fprintln(os.Stderr, "sseconform: server:", err)
 		}
 	}()
 	return l, nil
