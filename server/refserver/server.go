@@ -34,6 +34,10 @@
 //	GET      /sse/overload?ok=K&retry=MS&session=S
 //	                                        503 with a retry field, after K streams that end
 //	                                        (faults.go)
+//	GET      /sse/redirect?to=URL&status=C&session=S
+//	                                        a redirect to a loopback URL
+//	GET      /csp/{policy}/...              the pages of web/ under a Content-Security-Policy
+//	                                        (security.go)
 //
 // Every /sse/ response allows cross-origin requests with credentials from any
 // origin, and OPTIONS preflights are answered, so that tests can also run
@@ -115,6 +119,7 @@ func New(opts Options) *Server {
 	})
 	s.registerWPT()
 	s.registerFaults()
+	s.registerSecurity()
 	s.mux.Handle("/dist/", http.StripPrefix("/dist", s.static("dist")))
 	s.mux.Handle("/", s.static("web"))
 	return s
@@ -130,6 +135,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			s.logf("%s %s %d %v", r.Method, r.URL.RequestURI(), sw.status, s.now().Sub(start).Round(time.Millisecond))
 		}
 	}()
+	if r.Body != nil {
+		r.Body = http.MaxBytesReader(sw, r.Body, maxRequestBody)
+	}
 	if strings.HasPrefix(r.URL.Path, "/sse/") {
 		allowOrigin(sw, r)
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
