@@ -27,6 +27,11 @@ import (
 // shutdownTimeout bounds how long a shutdown waits for requests to finish.
 const shutdownTimeout = 2 * time.Second
 
+// maxHeaderBytes bounds a request's head. A long Last-Event-ID is the
+// largest thing an EventSource sends there; 64 KiB is far more than any
+// test needs, and far less than net/http's default of 1 MiB.
+const maxHeaderBytes = 64 << 10
+
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -58,6 +63,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	srv := &http.Server{
 		Handler:           refserver.New(refserver.Options{Root: *root, Logf: logger.Printf}),
 		ReadHeaderTimeout: 10 * time.Second,
+		MaxHeaderBytes:    maxHeaderBytes,
 		BaseContext:       func(net.Listener) context.Context { return streams },
 		ErrorLog:          logger,
 	}
