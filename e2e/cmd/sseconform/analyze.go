@@ -151,6 +151,11 @@ func analyze(rep *ServerReport) []Finding {
 	if resp.ReadBy != "" && resp.Status == 200 && st.Bytes > 0 && st.Dispatched == 0 && !st.Incomplete {
 		add("info", "no-events", "%d bytes read, but no event in them (comments or fields without data only)", st.Bytes)
 	}
+	if r := rep.Resume; r != nil && r.Error == "" && r.Status == 200 && len(st.Events) > 0 {
+		if first := st.Events[0].ID; r.FirstID != "" && r.FirstID == first && first != r.LastEventID {
+			add("info", "resume", "a reconnection with Last-Event-ID: %s got the stream from its start again (id %s): the server does not resume after the last event a client saw", r.LastEventID, first)
+		}
+	}
 	return append(fs, traceFindings(rep)...)
 }
 

@@ -82,6 +82,14 @@ func TestAnalyze(t *testing.T) {
 			r.Stream.Incomplete = true
 			r.Stream.InvalidUTF8 = 1
 		}, "warning:id-nul warning:incomplete-event warning:retry warning:unknown-field warning:utf-8"},
+		{"replays from the start", func(r *ServerReport) {
+			r.Stream.Events = []streamEvent{{"message", "a", "1"}, {"message", "b", "2"}}
+			r.Resume = &Resume{LastEventID: "2", Status: 200, FirstID: "1", Events: 1}
+		}, "info:resume"},
+		{"resumes", func(r *ServerReport) {
+			r.Stream.Events = []streamEvent{{"message", "a", "1"}, {"message", "b", "2"}}
+			r.Resume = &Resume{LastEventID: "2", Status: 200, FirstID: "3", Events: 1}
+		}, ""},
 		{"polyfill disagrees", func(r *ServerReport) { r.Traces[1].Messages, r.Traces[1].Opens = 0, 0 }, "warning:impls-disagree"},
 		{"trace failed", func(r *ServerReport) { r.Traces[1].Error = "no harness" }, "error:trace"},
 		{"api problem", func(r *ServerReport) { r.Traces[1].Problems = []string{"the source is not an EventTarget"} }, "error:trace"},

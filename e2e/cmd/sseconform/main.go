@@ -74,8 +74,9 @@
 // (X-Accel-Buffering) that can hold events back, headers or events that
 // arrive late or all at once at the end (a server that does not flush),
 // invalid field lines (unknown fields, a retry that is not all digits, an id
-// with U+0000 NULL), an event cut off by the end of the body, and missing
-// CORS headers for the page, which runs on another origin. The same
+// with U+0000 NULL), an event cut off by the end of the body, missing CORS
+// headers for the page, which runs on another origin, and a server that
+// answers a reconnection with Last-Event-ID from the start of the stream. The same
 // sseconform-server.json and sseconform-server.html go to -out, and the exit
 // status is 1 when a problem is an error (one that makes EventSource fail).
 //

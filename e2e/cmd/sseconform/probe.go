@@ -40,6 +40,7 @@ type ServerReport struct {
 
 	Response Response       `json:"response"`
 	Stream   streamReport   `json:"stream"`
+	Resume   *Resume        `json:"resume,omitempty"`
 	Traces   []ServerTrace  `json:"traces"`
 	Findings []Finding      `json:"findings"`
 	Counts   map[string]int `json:"counts"` // findings by severity
@@ -155,6 +156,7 @@ func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) err
 		return err
 	}
 	rep.Stream = parseStream(rep.Response.body, rep.Response.Ended)
+	rep.Resume = checkResume(ctx, cfg, rep.URL, rep.Stream)
 
 	// The traces listen for the event types that the fetch saw.
 	fmt.Fprintf(stderr, "sseconform: opening it with %s\n", implNames(cfg.impls))

@@ -116,8 +116,8 @@ func TestServerWrongContentType(t *testing.T) {
 
 // TestServerProblems checks a stream with many problems, none of which
 // makes EventSource fail on its own origin: no CORS headers and no
-// Cache-Control, headers flushed but the events held back to the end, and
-// field lines that a client ignores.
+// Cache-Control, headers flushed but the events held back to the end, field
+// lines that a client ignores, and Last-Event-ID ignored.
 func TestServerProblems(t *testing.T) {
 	t.Parallel()
 	bad := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -129,7 +129,8 @@ func TestServerProblems(t *testing.T) {
 		case <-r.Context().Done():
 			return
 		}
-		w.Write([]byte("data: one\n\nData: two\nretry: 1s\nid: a\x00b\ndata: three\n\ndata: cut off\n"))
+		// It ignores Last-Event-ID: a reconnection gets it all again.
+		w.Write([]byte("id: 1\ndata: one\n\nData: two\nretry: 1s\nid: a\x00b\nid: 2\ndata: three\n\ndata: cut off\n"))
 	}))
 	t.Cleanup(bad.Close)
 	out := t.TempDir()
@@ -146,6 +147,9 @@ func TestServerProblems(t *testing.T) {
 		if !strings.Contains(warnings, want) {
 			t.Errorf("no %s warning in %s", want, warnings)
 		}
+	}
+	if notes := strings.Join(findingCodes(rep, "info"), ","); !strings.Contains(notes, "resume") {
+		t.Errorf("no note that the server replays the stream to a reconnection: %s", notes)
 	}
 	for _, f := range rep.Findings {
 		if f.Code == "unknown-field" && !strings.Contains(f.Message, `did you mean "data"`) {

@@ -34,6 +34,19 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "  stream: %d events, %d comments, %d lines\n", rep.Stream.Dispatched, rep.Stream.Comments, rep.Stream.Lines)
+		if r := rep.Resume; r != nil {
+			fmt.Fprintf(w, "  reconnection with Last-Event-ID: %s: ", r.LastEventID)
+			switch {
+			case r.Error != "":
+				fmt.Fprintf(w, "%s\n", r.Error)
+			case r.Status != 200:
+				fmt.Fprintf(w, "status %d\n", r.Status)
+			case r.Events == 0:
+				fmt.Fprintf(w, "no event\n")
+			default:
+				fmt.Fprintf(w, "first event with id %q\n", r.FirstID)
+			}
+		}
 	} else {
 		fmt.Fprintf(w, "  no response: %s\n", resp.Error)
 	}
