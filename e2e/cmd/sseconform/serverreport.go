@@ -100,6 +100,7 @@ var serverTemplate = template.Must(template.New("server").Funcs(funcs).Parse(`<!
 {{with .Protocol}}<tr><th>protocol</th><td>{{.}}</td></tr>{{end}}
 <tr><th>timing</th><td>headers after {{printf "%.0f" .HeadersMs}} ms{{if .Chunks}}, first byte after {{printf "%.0f" .FirstMs}} ms{{end}}, {{.BodyBytes}} bytes in {{len .Chunks}} chunks, {{if .Ended}}ended{{else}}stopped ({{.StoppedBy}}){{end}} after {{printf "%.0f" .EndMs}} ms{{with .ReadBy}}; read by {{.}}{{end}}</td></tr>{{end}}
 {{range .Headers}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
+{{with .R.Resume}}<tr><th>reconnection</th><td>with Last-Event-ID: {{.LastEventID}} · {{if .Error}}{{.Error}}{{else if ne .Status 200}}status {{.Status}}{{else if .Events}}first event with id “{{.FirstID}}”{{else}}no event{{end}}</td></tr>{{end}}
 </table>
 {{with .R.Stream.Events}}<h2>Events in the bytes</h2>
 <table class="diff"><thead><tr><th>type</th><th>data</th><th>lastEventId</th></tr></thead><tbody>
