@@ -31,14 +31,19 @@ $(DIST)/%.gz: $(DIST)/%
 	gzip -9 -n -c $< > $@.tmp && mv $@.tmp $@
 
 $(DIST)/%.br: $(DIST)/%
-	brotli -q 11 -f -o $@.tmp $< && mv $@.tmp $@
+	brotli -q 11 -n -f -o $@.tmp $< && chmod 644 $@.tmp && mv $@.tmp $@
 
 brotli: $(DIST)/eventsource-wasm.wasm.br $(DIST)/eventsource-wasm.js.br $(DIST)/eventsource-wasm.mjs.br
 
-# The module: stripped, and built without file system paths.
+# The module: stripped, and built without file system paths. The runtime is
+# compiled without inlining: that took the brotli size from 608 KB to 577 KB
+# (raw, it grows 5%), and the module's hot path, which decodes a whole chunk
+# per call into Go, spends little time in the runtime.
+WASM_GCFLAGS ?= runtime=-l
+
 $(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
 	@mkdir -p $(DIST)
-	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -gcflags='$(WASM_GCFLAGS)' -o $@ ./wasm
 
 # The scripts: each entry point with js/core.js in place of its @@CORE@@
 # line, and Go's wasm_exec.js, from this Go installation, in place of the

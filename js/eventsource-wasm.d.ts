@@ -79,7 +79,7 @@ export interface WasmEventSourceErrorEvent extends Event {
   readonly willReconnect: boolean;
   /** The wait before reconnecting, in ms. */
   readonly retryDelay: number;
-  /** Consecutive reconnection attempts since the last successful connection. */
+  /** Which reconnection attempt, counted since the last successful connection, this error schedules (1 for the first); for a final error, the attempts made. */
   readonly retries: number;
 }
 
@@ -88,6 +88,18 @@ export interface WasmEventSourceEventMap {
   message: MessageEvent<string>;
   error: WasmEventSourceErrorEvent;
 }
+
+/**
+ * The type of an event handler or listener. `this` is typed as the DOM's
+ * EventSource, and the type is written as a method so that its parameter is
+ * checked bivariantly, as the DOM's own listener parameters are: so a
+ * WasmEventSource is still an EventSource to TypeScript (it can be passed
+ * where one is expected), and a handler may still declare that it takes a
+ * WasmEventSourceErrorEvent.
+ */
+export type WasmEventSourceHandler<E> = {
+  handle(this: EventSource, ev: E): any;
+}["handle"];
 
 export declare class WasmEventSource extends EventTarget {
   constructor(url: string | URL, init?: WasmEventSourceInit);
@@ -121,18 +133,24 @@ export declare class WasmEventSource extends EventTarget {
   /** The reconnection time in ms (as proposed in whatwg/html#12272). */
   readonly reconnectionTime: number;
 
-  onopen: ((this: WasmEventSource, ev: WasmEventSourceOpenEvent) => any) | null;
-  onmessage: ((this: WasmEventSource, ev: MessageEvent<string>) => any) | null;
-  onerror: ((this: WasmEventSource, ev: WasmEventSourceErrorEvent) => any) | null;
+  // The handler properties accept what the DOM's EventSource handlers take,
+  // so that a WasmEventSource can be passed where an EventSource is
+  // expected: the extra fields of open and error events are typed as
+  // optional unless the handler declares its parameter's type (e.g.
+  // (e: WasmEventSourceErrorEvent) => ...). addEventListener("error", ...)
+  // types them in full.
+  onopen: WasmEventSourceHandler<Event & Partial<WasmEventSourceOpenEvent>> | null;
+  onmessage: WasmEventSourceHandler<MessageEvent<string>> | null;
+  onerror: WasmEventSourceHandler<Event & Partial<WasmEventSourceErrorEvent>> | null;
 
   addEventListener<K extends keyof WasmEventSourceEventMap>(
     type: K,
-    listener: (this: WasmEventSource, ev: WasmEventSourceEventMap[K]) => any,
+    listener: WasmEventSourceHandler<WasmEventSourceEventMap[K]>,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
     type: string,
-    listener: (this: WasmEventSource, ev: MessageEvent<string>) => any,
+    listener: WasmEventSourceHandler<MessageEvent<string>>,
     options?: boolean | AddEventListenerOptions,
   ): void;
   addEventListener(
@@ -142,12 +160,12 @@ export declare class WasmEventSource extends EventTarget {
   ): void;
   removeEventListener<K extends keyof WasmEventSourceEventMap>(
     type: K,
-    listener: (this: WasmEventSource, ev: WasmEventSourceEventMap[K]) => any,
+    listener: WasmEventSourceHandler<WasmEventSourceEventMap[K]>,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(
     type: string,
-    listener: (this: WasmEventSource, ev: MessageEvent<string>) => any,
+    listener: WasmEventSourceHandler<MessageEvent<string>>,
     options?: boolean | EventListenerOptions,
   ): void;
   removeEventListener(
