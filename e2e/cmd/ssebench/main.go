@@ -125,7 +125,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	timeout := flags.Duration("timeout", 2*time.Minute, "limit of one measurement")
 	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
 	serverLog := flags.Bool("serverlog", false, "log each request of the reference server to stderr")
-	prune := flags.Float64("prune", 1.5, "after the first repetition, stop repeating a peer more than this many times slower than the fastest peer in a workload (0: repeat them all)")
+	prune := flags.Float64("prune", 2, "after the first repetition, stop repeating a peer more than this many times slower than the fastest peer in a workload (0: repeat them all)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: ssebench [flags]\n\nWorkloads:\n")
 		for _, w := range catalogue(false) {
