@@ -3,6 +3,7 @@
 #   make demo    build, then serve the demo on http://127.0.0.1:8080/
 #   make test    vet, unit tests, then end-to-end tests in headless Chromium
 #   make fuzz    run the fuzzers for longer (FUZZTIME=1m each by default)
+#   make soak    stream 1,000,000 events through the polyfill, memory sampled
 #
 # Browser tests need Chromium; `make deps` installs Debian's package when no
 # browser is found (set CHROMIUM=/path/to/chrome to use another one).
@@ -122,6 +123,13 @@ deps:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime $(FUZZTIME) ./wasm/sse
+	$(GO) test -run '^$$' -fuzz FuzzSource -fuzztime $(FUZZTIME) ./wasm/conn
+
+# soak is the long form of e2e/faults_test.go's TestFaultSoak: 1,000,000
+# events instead of 100,000, through native EventSource too.
+.PHONY: soak
+soak: build deps
+	E2E_SOAK=1 $(GO) test -count=1 -timeout 30m -run '^TestFaultSoak$$' -v ./e2e
 
 clean:
 	rm -rf $(DIST)
