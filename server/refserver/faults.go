@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"bufio"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -19,6 +20,7 @@ import (
 //	GET /sse/flaky/faults?session=S
 //	GET /sse/drip?ms=MS&session=S
 //	GET /sse/overload?ok=K&retry=MS&session=S
+//	GET /sse/soak?total=N&session=S
 
 // registerFaults adds the fault injection routes.
 func (s *Server) registerFaults() {
@@ -27,6 +29,7 @@ func (s *Server) registerFaults() {
 	s.mux.HandleFunc("GET /sse/flaky/faults", f.report)
 	s.mux.HandleFunc("GET /sse/drip", s.drip)
 	s.mux.HandleFunc("GET /sse/overload", s.overload)
+	s.mux.HandleFunc("GET /sse/soak", s.soak)
 }
 
 // A Fault is how one response of /sse/flaky broke off.
@@ -300,4 +303,40 @@ func (s *Server) overload(w http.ResponseWriter, r *http.Request) {
 	h.Set("Retry-After", "1")
 	w.WriteHeader(http.StatusServiceUnavailable)
 	_, err = fmt.Fprintf(w, "retry: %d\ndata: overloaded, must not be dispatched\n\n", retry)
+}
+
+// maxSoakEvents bounds /sse/soak, so that one request cannot run for ever.
+const maxSoakEvents = 10_000_000
+
+// soak sends the numbered events "id: k" and "data: k" for k from 1 to
+// total (default 100000) as fast as it can, gathered into writes of about
+// 32 KiB as /sse/bench does, then ends the body; the reconnection gets 204.
+// It is /sse/counter for long soak tests, where flushing each event would
+// measure the network stack rather than the client.
+func (s *Server) soak(w http.ResponseWriter, r *http.Request) {
+	total, err := intParam(r.URL.Query(), "total", 100_000, 0, maxSoakEvents)
+	if err != nil {
+		http.Error(w, "refserver: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	rec := s.record(r, "")
+	defer func() { s.finish(rec, r, err) }()
+	if r.Header.Get("Last-Event-ID") != "" {
+		s.sessions.wroteHeader(rec, http.StatusNoContent)
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	s.sessions.wroteHeader(rec, http.StatusOK)
+	out, err := startEventStream(w)
+	if err != nil {
+		return
+	}
+	out.flushWrites = true
+	buf := bufio.NewWriterSize(out, benchBuffer)
+	for k := int64(1); k <= total; k++ {
+		if _, err = fmt.Fprintf(buf, "id: %d\ndata: %d\n\n", k, k); err != nil {
+			return
+		}
+	}
+	err = buf.Flush()
 }

@@ -260,3 +260,25 @@ func TestFlakyEventFormat(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestSoak checks /sse/soak: every number once, then 204 on reconnection.
+func TestSoak(t *testing.T) {
+	srv := newTestServer(t)
+	resp, body := fetch(t, srv, "/sse/soak?total=5000&session=soak", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("status %s", resp.Status)
+	}
+	var want strings.Builder
+	for k := 1; k <= 5000; k++ {
+		fmt.Fprintf(&want, "id: %d\ndata: %d\n\n", k, k)
+	}
+	if body != want.String() {
+		t.Errorf("body of %d bytes, want %d bytes of numbered events", len(body), want.Len())
+	}
+	if resp, _ := fetch(t, srv, "/sse/soak?total=5000&session=soak", "5000"); resp.StatusCode != http.StatusNoContent {
+		t.Errorf("reconnection: %s, want 204", resp.Status)
+	}
+	if resp, _ := fetch(t, srv, "/sse/soak?total=-1", ""); resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("total=-1: %s, want 400", resp.Status)
+	}
+}

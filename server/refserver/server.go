@@ -33,7 +33,7 @@
 //	GET      /sse/drip?ms=MS                one event, one byte every MS milliseconds
 //	GET      /sse/overload?ok=K&retry=MS&session=S
 //	                                        503 with a retry field, after K streams that end
-//	                                        (faults.go)
+//	GET      /sse/soak?total=N&session=S    N numbered events in 32 KiB writes (faults.go)
 //	GET      /sse/redirect?to=URL&status=C&session=S
 //	                                        a redirect to a loopback URL
 //	GET      /csp/{policy}/...              the pages of web/ under a Content-Security-Policy
