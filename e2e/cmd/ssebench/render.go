@@ -98,10 +98,8 @@ func renderMarkdown(rep *Report) string {
 	fmt.Fprintf(&b, "%s · %s · %s (%d cores) · %s %s · commit %s · %d repetition(s), medians · took %s\n\n",
 		m.Date, orNA(m.Browser), orNA(m.CPU), m.Cores, m.Go, m.OS, orNA(m.Commit), m.Reps, orNA(m.Duration))
 
-	if m.OtherCPU >= busyShare || m.OtherCPUMax >= 2*busyShare {
-		fmt.Fprintf(&b, "> **The machine was busy**: other processes took %.0f%% of its CPU during the run (up to %.0f%% during one measurement), "+
-			"so these numbers are slower and noisier than on a quiet machine. The JSON report has the share for each sample (`otherCPU`).\n\n",
-			m.OtherCPU*100, m.OtherCPUMax*100)
+	if busy := busyWarning(m); busy != "" {
+		fmt.Fprintf(&b, "> **%s**\n\n", busy)
 	}
 
 	if len(rep.Targets) > 0 {
@@ -244,6 +242,17 @@ func renderMarkdown(rep *Report) string {
 		fmt.Fprintf(&b, "\n%s\n", n)
 	}
 	return b.String()
+}
+
+// busyWarning says that other processes took much of the CPU during the
+// run, or is "".
+func busyWarning(m Meta) string {
+	if m.OtherCPU < busyShare && m.OtherCPUMax < 2*busyShare {
+		return ""
+	}
+	return fmt.Sprintf("The machine was busy: other processes took %.0f%% of its CPU during the run (up to %.0f%% during one measurement), "+
+		"so these numbers are slower and noisier than on a quiet machine. The JSON report has the share for each sample (otherCPU).",
+		max(m.OtherCPU, 0)*100, m.OtherCPUMax*100)
 }
 
 func orNA(s string) string {
@@ -392,7 +401,8 @@ pre { background: #f6f8fa; padding: 1em; overflow-x: auto; font-size: 12px; }
 </head>
 <body>
 <h1>eventsource-wasm benchmark</h1>
-<p class="meta">{{.Meta.Date}} · {{.Meta.Browser}} · {{.Meta.CPU}} ({{.Meta.Cores}} cores) · {{.Meta.Go}} · commit {{.Meta.Commit}} · {{.Meta.Reps}} repetition(s), medians · took {{.Meta.Duration}}</p>
+{{with .Busy}}<p class="miss">{{.}}</p>
+{{end}}<p class="meta">{{.Meta.Date}} · {{.Meta.Browser}} · {{.Meta.CPU}} ({{.Meta.Cores}} cores) · {{.Meta.Go}} · commit {{.Meta.Commit}} · {{.Meta.Reps}} repetition(s), medians · took {{.Meta.Duration}}</p>
 {{if .Targets}}<h2>Targets</h2>
 <ul>{{range .Targets}}<li><span class="{{if eq .Status "PASS"}}pass{{else if eq .Status "MISS"}}miss{{else}}na{{end}}">{{.Status}}</span> {{.Goal}} — {{.Detail}}</li>{{end}}</ul>{{end}}
 <h2>Charts (medians; wasm in orange)</h2>
@@ -414,6 +424,7 @@ func renderHTML(rep *Report) ([]byte, error) {
 		*Report
 		Charts   []chart
 		Markdown string
-	}{rep, charts(rep), renderMarkdown(rep)})
+		Busy     string
+	}{rep, charts(rep), renderMarkdown(rep), busyWarning(rep.Meta)})
 	return buf.Bytes(), err
 }

@@ -167,8 +167,10 @@ func TestRender(t *testing.T) {
 	w.result("sse.js").Errors = []string{"repetition 1: 3 of 10 events had data of the wrong length"}
 	rep.Skipped["eventsource"] = "npm is not installed"
 
+	rep.Meta.OtherCPU, rep.Meta.OtherCPUMax = 0.5, 0.8
 	md := renderMarkdown(rep)
 	for _, want := range []string{
+		"The machine was busy: other processes took 50% of its CPU",
 		"## Targets",
 		"| wasm | 210 ±5% |",
 		"| sse.js | failed |",
