@@ -208,7 +208,7 @@ func runCell(ctx context.Context, browser *chromium, srv *local, cfg *config, i 
 		CloseAfter: sc.Client.CloseAfter,
 		MaxErrors:  10,
 		TimeoutMs:  timeoutFor(sc, cfg.timeout).Milliseconds(),
-	})
+	}, false)
 	cell.Problems = append(cell.Problems, t.pageProblems()...)
 	if err != nil {
 		cell.Problems = append(cell.Problems, err.Error())

@@ -21,9 +21,15 @@ const (
 	distDir   = "../../../dist"
 )
 
+// browsers bounds the runs that start a browser at once: each starts its
+// own Chromium, and a machine of two cores runs two well and five badly.
+var browsers = make(chan struct{}, 2)
+
 // runCommand calls run with args and returns its error and output.
 func runCommand(t *testing.T, args ...string) (err error, stdout, stderr string) {
 	t.Helper()
+	browsers <- struct{}{}
+	defer func() { <-browsers }()
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer

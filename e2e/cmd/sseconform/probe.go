@@ -458,7 +458,7 @@ func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config
 		CloseAfter: cfg.maxEvents,
 		MaxErrors:  5,
 		TimeoutMs:  cfg.duration.Milliseconds(),
-	})
+	}, true)
 	st.Problems = t.pageProblems()
 	if err != nil {
 		st.Error = err.Error()

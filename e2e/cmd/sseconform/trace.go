@@ -92,8 +92,10 @@ type traceOptions struct {
 }
 
 // runTrace opens the harness page of an implementation in t and runs one
-// trace in it.
-func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions) (Trace, error) {
+// trace in it. With ready, a wasm trace starts once WasmEventSource.ready
+// has settled, so that the time the module takes to compile is not taken
+// from the trace's timeout.
+func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions, ready bool) (Trace, error) {
 	if opts.Events == nil {
 		opts.Events = []string{}
 	}
@@ -107,6 +109,13 @@ func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions)
 	const loaded = `window.sseTrace ? sseTrace.loaded : Promise.reject(new Error("/trace.js did not load"))`
 	if err := chromedp.Do(loadCtx, chromedp.Evaluate[chromedp.Void](loaded, chromedp.EvalAwaitPromise)); err != nil {
 		return Trace{}, fmt.Errorf("the harness did not load: %w", err)
+	}
+	if ready && opts.Impl == "wasm" {
+		// A rejection shows in the trace, as an error event.
+		const settled = `WasmEventSource.ready.then(() => true, () => false)`
+		if err := chromedp.Do(loadCtx, chromedp.Evaluate[chromedp.Void](settled, chromedp.EvalAwaitPromise)); err != nil {
+			return Trace{}, fmt.Errorf("WasmEventSource.ready: %w", err)
+		}
 	}
 
 	js, err := json.Marshal(opts)
