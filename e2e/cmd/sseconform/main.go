@@ -93,6 +93,8 @@
 // the actual events of each failure. ?run=simple,crlf selects scenarios,
 // ?impl=native an implementation, ?autorun starts at once. The page checks
 // against the standard only (the golden traces are of Chromium).
+// In a checkout, `make demo` serves the same page at
+// http://127.0.0.1:8080/conformance.html.
 //
 // # The browser
 //
