@@ -19,6 +19,8 @@
 //	E2E_PARALLEL=n             how many tabs run at once (default 4)
 //	E2E_BROWSER_LOG=1          forward the browser's own output to stderr
 //	E2E_SERVER_LOG=1           log each request of the reference server
+//	E2E_SOAK=1                 TestFaultSoak streams 1,000,000 events, not 100,000
+//	                           (make soak)
 //
 // For example:
 //
