@@ -113,31 +113,7 @@ const (
 // wptPolyfillBugs explains the cases that WasmEventSource fails, while
 // native Chromium passes, because of bugs in the polyfill: e2e/wpt.md gives
 // the reasons. TestWPT still fails on each until the bug is fixed.
-var wptPolyfillBugs = map[string]string{
-	"non-same-origin-ftp":        wptFutileScheme,
-	"non-same-origin-about":      wptFutileScheme,
-	"non-same-origin-mailto":     wptFutileScheme,
-	"non-same-origin-javascript": wptFutileScheme,
-
-	"idl-attribute-url":             wptNotEnumerable,
-	"idl-attribute-withCredentials": wptNotEnumerable,
-	"idl-attribute-readyState":      wptNotEnumerable,
-	"idl-operation-close":           wptNotEnumerable,
-
-	"idl-attribute-onopen":    wptAccessorNames,
-	"idl-attribute-onmessage": wptAccessorNames,
-	"idl-attribute-onerror":   wptAccessorNames,
-}
-
-const (
-	wptFutileScheme = "Bug: for a URL whose scheme is not http or https, fetch() fails every time, and the " +
-		"polyfill reestablishes the connection for ever (error with readyState CONNECTING, then every 3 s); " +
-		"Chromium fails the connection at once (CLOSED), as HTML §9.2.3 allows when reconnecting is futile."
-	wptNotEnumerable = "Bug: WebIDL makes attributes and operations enumerable properties of the prototype " +
-		"(§3.7.6, §3.7.7); js/core.js defines them with class syntax, whose getters and methods are not enumerable."
-	wptAccessorNames = "Bug: the getter and setter of an event handler attribute must be named \"get onX\" and " +
-		"\"set onX\" (WebIDL §3.7.6); js/core.js defines them as methods named get and set of a descriptor literal."
-)
+var wptPolyfillBugs = map[string]string{}
 
 // wptNativeFailures lists the cases that native Chromium fails, each with
 // the reason. TestWPT fails when native fails any other case: the case, or

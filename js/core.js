@@ -208,6 +208,11 @@ function eventSourceWasm(moduleURL) {
   // EventSource), Accept: text/event-stream, and Last-Event-ID when there
   // is one. Header and body callbacks run first, after the caller returns.
   async function request(url, o, lastEventId, signal) {
+    if (!o.fetch && !/^https?:$/.test(new URL(url).protocol)) {
+      // fetch() fails for every other scheme, every time: reconnecting is
+      // futile, so the source fails at once, as native EventSource does.
+      throw { futile: `cannot fetch a ${new URL(url).protocol} URL; only http and https carry event streams` };
+    }
     let headers = o.headers;
     let body = o.body;
     if (typeof headers === "function" || typeof body === "function") {
@@ -234,7 +239,84 @@ function eventSourceWasm(moduleURL) {
       signal,
     };
     if (body != null) init.body = body;
-    return o.fetch ? o.fetch(url, init) : fetch(url, init);
+    const response = await (o.fetch ? o.fetch(url, init) : fetch(url, init));
+    return {
+      status: response.status,
+      statusText: response.statusText,
+      url: response.url,
+      headers: response.headers,
+      body: response.body && eagerBody(response.body),
+    };
+  }
+
+  // The most bytes eagerBody holds before it waits for the module to catch up.
+  const EAGER_LIMIT = 16 << 20;
+
+  // eagerBody reads a response body as fast as the bytes come, into a queue
+  // that the module reads at its own pace, and reports the body's end or
+  // failure only after the module has had every byte before it. Chromium
+  // drops the bytes that a fetch body stream has not delivered yet when the
+  // connection fails, where native EventSource keeps them all; reading at
+  // once keeps the events that arrived before a dropped connection. Pieces
+  // that queued up go to the module together, in one read.
+  function eagerBody(body) {
+    const reader = body.getReader();
+    const queue = [];
+    let queued = 0;
+    let ended = false;
+    let failure = null;
+    let wakeReader = null; // the module's pull, waiting for bytes
+    let wakePump = null; // the pump, waiting for room
+    const wake = (f) => f && f();
+    (async () => {
+      try {
+        for (;;) {
+          while (queued > EAGER_LIMIT) await new Promise((resolve) => { wakePump = resolve; });
+          const { done, value } = await reader.read();
+          if (done) break;
+          queue.push(value);
+          queued += value.byteLength;
+          wake(wakeReader);
+          wakeReader = null;
+        }
+      } catch (err) {
+        failure = err || new TypeError("network error");
+      }
+      ended = true;
+      wake(wakeReader);
+      wakeReader = null;
+    })();
+    return new ReadableStream({
+      async pull(controller) {
+        while (queue.length === 0 && !ended) await new Promise((resolve) => { wakeReader = resolve; });
+        if (queue.length > 0) {
+          const pieces = queue.splice(0);
+          queued = 0;
+          wake(wakePump);
+          wakePump = null;
+          controller.enqueue(pieces.length === 1 ? pieces[0] : join(pieces));
+        } else if (failure) {
+          controller.error(failure);
+        } else {
+          controller.close();
+        }
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  function join(pieces) {
+    let size = 0;
+    for (const p of pieces) size += p.byteLength;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const p of pieces) {
+      out.set(p, at);
+      at += p.byteLength;
+    }
+    return out;
   }
 
   // --- WasmEventSource ---------------------------------------------------
@@ -264,6 +346,7 @@ function eventSourceWasm(moduleURL) {
     #controller = null; // the AbortController of the current request
     #early = null; // the first request, sent before the module was running
     #stream = null; // the ReadableStream of a source made by fromReadableStream
+    #requestURL = ""; // where requests go: the url, or where a redirect led
     #lastEventId = "";
     #reconnectionTime = 3000;
 
@@ -279,7 +362,7 @@ function eventSourceWasm(moduleURL) {
         throw new DOMException(`Failed to construct 'WasmEventSource': The URL '${url}' is invalid.`, "SyntaxError");
       }
       this.#options = normalize(eventSourceInitDict == null ? {} : eventSourceInitDict);
-      this.#url = urlRecord.href;
+      this.#url = this.#requestURL = urlRecord.href;
       this.#withCredentials = this.#options.credentials === "include";
       this.#lastEventId = this.#options.lastEventId || "";
       if (this.#options.retry && this.#options.retry.delay !== undefined) {
@@ -412,7 +495,7 @@ function eventSourceWasm(moduleURL) {
       }
       const controller = new AbortController();
       this.#controller = controller;
-      return request(this.#url, this.#options, lastEventId, controller.signal);
+      return request(this.#requestURL, this.#options, lastEventId, controller.signal);
     }
 
     #abort() {
@@ -429,6 +512,8 @@ function eventSourceWasm(moduleURL) {
       if (this.#readyState === CLOSED) return;
       const url = (response && response.url) || this.#url;
       this.#origin = new URL(url).origin;
+      // Like Chromium, reconnect to where a redirect led.
+      if (response && response.url) this.#requestURL = response.url;
       this.#readyState = OPEN;
       this.dispatchEvent(withDetails(new Event("open"), {
         status: response ? response.status : 200,
@@ -473,21 +558,27 @@ function eventSourceWasm(moduleURL) {
     // (reconnect) or has failed for good. The event says why.
     #failed(reason, message, status, statusText, contentType, reconnect, delay, retries) {
       if (this.#readyState === CLOSED) return;
-      this.#readyState = reconnect ? CONNECTING : CLOSED;
       if (!reconnect) {
         live.delete(this.#id);
         this.#id = 0;
       }
-      this.dispatchEvent(withDetails(new Event("error"), {
-        reason,
-        message,
-        status,
-        statusText,
-        contentType,
-        willReconnect: reconnect,
-        retryDelay: delay,
-        retries,
-      }));
+      // The standard queues a task that changes readyState and fires
+      // error, so promise callbacks of the last message handler run
+      // first, as with native EventSource.
+      setTimeout(() => {
+        if (this.#readyState === CLOSED) return;
+        this.#readyState = reconnect ? CONNECTING : CLOSED;
+        this.dispatchEvent(withDetails(new Event("error"), {
+          reason,
+          message,
+          status,
+          statusText,
+          contentType,
+          willReconnect: reconnect,
+          retryDelay: delay,
+          retries,
+        }));
+      }, 0);
     }
 
     // Event handler IDL attributes (HTML §8.1.8.1): the listener is added
@@ -496,13 +587,13 @@ function eventSourceWasm(moduleURL) {
     // cancels the event.
     static {
       for (const type of handlerTypes) {
-        Object.defineProperty(this.prototype, `on${type}`, {
-          configurable: true,
-          enumerable: true,
-          get() {
+        const name = `on${type}`;
+        // An object literal names the accessors "get onopen" and so on.
+        const accessors = {
+          get [name]() {
             return this.#handlers[type]?.fn ?? null;
           },
-          set(fn) {
+          set [name](fn) {
             const slot = this.#handlers[type];
             if (typeof fn !== "function" && (typeof fn !== "object" || fn === null)) {
               if (slot) {
@@ -522,8 +613,19 @@ function eventSourceWasm(moduleURL) {
             this.#handlers[type] = entry;
             this.addEventListener(type, entry.listener);
           },
-        });
+        };
+        Object.defineProperty(this.prototype, name, Object.getOwnPropertyDescriptor(accessors, name));
       }
+    }
+  }
+
+  // WebIDL makes attributes and operations enumerable (§3.7.6, §3.7.7);
+  // class syntax does not.
+  for (const target of [WasmEventSource, WasmEventSource.prototype]) {
+    for (const key of Object.getOwnPropertyNames(target)) {
+      if (["constructor", "prototype", "length", "name"].includes(key)) continue;
+      const d = Object.getOwnPropertyDescriptor(target, key);
+      if (d.configurable) Object.defineProperty(target, key, { ...d, enumerable: true });
     }
   }
 

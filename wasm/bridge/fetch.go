@@ -100,10 +100,18 @@ func (c *connection) value(v safejs.Value) {
 	}
 }
 
-// failure handles a rejected promise: a network error, or the shim's
-// report that preparing the request failed (a headers or body callback
-// threw), which it marks with requestSetup.
+// failure handles a rejected promise: a network error, the shim's report
+// that preparing the request failed (a headers or body callback threw),
+// which it marks with requestSetup, or that no request can succeed, marked
+// with futile.
 func (c *connection) failure(reason safejs.Value) {
+	if futile := field(reason, "futile"); futile.Type() == safejs.TypeString {
+		// The shim knows that no request can succeed (a URL scheme that
+		// fetch never serves): fail without reconnecting.
+		msg, _ := futile.String()
+		c.src.core.FailForGood(conn.ReasonNetwork, errors.New(msg))
+		return
+	}
 	if setup := field(reason, "requestSetup"); setup.Type() == safejs.TypeString {
 		msg, _ := setup.String()
 		c.src.core.Fail(c.attempt, conn.ReasonRequestSetup, errors.New(msg))
