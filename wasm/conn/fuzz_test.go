@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +29,8 @@ import (
 //   - the events reported are exactly those of a reference decode of the
 //     bytes of each attempt that the source accepted, fed to a fresh
 //     sse.Decoder in one piece, with the last event ID carried over;
+//   - after each chunk, the batches have told the listener the source's
+//     last event ID and reconnection time (package batch's state records);
 //   - every error that says it reconnects is followed, after exactly its
 //     delay, by a request carrying the last event ID, unless the source is
 //     closed first; a heartbeat timeout fires only after the timeout.
@@ -145,6 +148,11 @@ type model struct {
 	reported       []string // events the listener got
 	tooLarge       int      // errors with ReasonTooLarge
 	errorsReported int
+	// What the batches told the listener of the source's state: the last
+	// event ID (of the last event, or an "id" record), and the
+	// reconnection time of the last "retry" record, if any.
+	heardID    string
+	heardRetry string
 
 	// The reference: the bytes of the current attempt that the source
 	// must have accepted, and a decoder that decodes each attempt's bytes
@@ -206,6 +214,7 @@ func runProgram(t testing.TB, program []byte) *model {
 
 	m.ref.Limits = m.cfg.Limits
 	m.ref.SetLastEventID(m.cfg.LastEventID)
+	m.heardID = m.cfg.LastEventID
 	m.reconnectionTime = m.cfg.Policy.Delay
 	if m.reconnectionTime <= 0 {
 		m.reconnectionTime = DefaultDelay
@@ -227,7 +236,11 @@ func runProgram(t testing.TB, program []byte) *model {
 		ops = ops[1:]
 		return b
 	}
-	for len(ops) > 0 {
+	// A program that has fired this many timers has said what it can:
+	// an hour with a heartbeat of a second is thousands of attempts, and
+	// the fuzzer is better off trying other programs.
+	const maxFired = 50_000
+	for len(ops) > 0 && m.clock.fired < maxFired {
 		op := arg() % opCount
 		switch op {
 		case opResponse:
@@ -287,11 +300,25 @@ func runProgram(t testing.TB, program []byte) *model {
 // exactly when that attempt is outstanding and the source is open.
 func (m *model) chunk(b []byte) {
 	m.logf("chunk %q to attempt %d", b, m.last)
-	if m.outstanding[m.last] && m.state == Open && !m.closed {
+	accepted := m.outstanding[m.last] && m.state == Open && !m.closed
+	if accepted {
 		m.accepted = append(m.accepted, b...)
 		m.lastActivity = m.clock.now
 	}
 	m.src.Chunk(m.last, b)
+	if !accepted {
+		return
+	}
+	// The batches keep the listener's view of the source's state current,
+	// as the shim's lastEventId and reconnectionTime attributes need.
+	if got := m.src.LastEventID(); m.heardID != got {
+		m.failf("the batches said last event ID %q, the source has %q", m.heardID, got)
+	}
+	if m.heardRetry != "" {
+		if got := strconv.FormatInt(m.src.ReconnectionTime().Milliseconds(), 10); m.heardRetry != got {
+			m.failf("the batches said retry %s ms, the source has %s ms", m.heardRetry, got)
+		}
+	}
 }
 
 // stale sends a report for an attempt the transport was given earlier and
@@ -432,9 +459,19 @@ func (m *model) Dispatch(b []byte) {
 	}
 	for _, r := range records {
 		if r.Type == "" {
-			continue // a change of state, not an event
+			// A change of state, not an event (package batch).
+			switch r.Data {
+			case "id":
+				m.heardID = r.LastEventID
+			case "retry":
+				m.heardRetry = r.LastEventID
+			default:
+				m.failf("unknown state record %q in batch %q", r.Data, b)
+			}
+			continue
 		}
 		m.reported = append(m.reported, fmt.Sprintf("%s %q id=%q", r.Type, r.Data, r.LastEventID))
+		m.heardID = r.LastEventID
 	}
 	m.logf("dispatch %d records", len(records))
 	if m.closeFrom == closeInDispatch && !m.closed {
@@ -637,6 +674,7 @@ type fuzzClock struct {
 	now    time.Duration
 	timers []*fuzzTimer
 	seq    int
+	fired  int
 }
 
 type fuzzTimer struct {
@@ -684,6 +722,7 @@ func (c *fuzzClock) Advance(d time.Duration) {
 		c.timers = c.timers[1:]
 		c.now = t.due
 		t.stopped = true
+		c.fired++
 		t.f()
 	}
 	c.now = end
