@@ -500,6 +500,13 @@ func TestFaultSoak(t *testing.T) {
 			t.Logf("%s: %d events in %.1f s (%.0f/s); before: %s; after: %s; wasm memory at %d events %.1f MiB, at %d events %.1f MiB",
 				impl, res.N, res.Ms/1000, float64(res.N)/(res.Ms/1000), before, after,
 				warm.Events, mib(warm.WasmBytes), end.Events, mib(end.WasmBytes))
+			if impl == "wasm" {
+				var series []string
+				for _, m := range res.Samples {
+					series = append(series, fmt.Sprintf("%.1f", mib(m.WasmBytes)))
+				}
+				t.Logf("wasm: the module's memory in MiB every %d events: %s", total/20, strings.Join(series, " "))
+			}
 			if !res.Closed || res.N != total || res.Bad > 0 {
 				t.Fatalf("%s: %d of %d events, %d wrong (first: %s), closed %v", impl, res.N, total, res.Bad, res.FirstBad, res.Closed)
 			}
