@@ -90,8 +90,13 @@ vet:
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
 
-e2e: build deps
-	$(GO) test -count=1 -timeout 15m ./e2e/...
+e2e: build $(DIST)/faultinject/eventsource-wasm.wasm deps
+	$(GO) test -count=1 -timeout 20m ./e2e/...
+
+# A module that can fail on purpose, for the fault tests (wasm/bridge/faultinject.go).
+$(DIST)/faultinject/eventsource-wasm.wasm: $(WASM_SOURCES)
+	@mkdir -p $(dir $@)
+	GOOS=js GOARCH=wasm $(GO) build -tags faultinject -trimpath -ldflags='-s -w' -gcflags='$(WASM_GCFLAGS)' -o $@ ./wasm
 
 # bench runs the benchmark harness, e2e/cmd/ssebench, in headless Chromium:
 # WasmEventSource against the native EventSource, the npm peers (installed

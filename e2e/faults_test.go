@@ -660,68 +660,52 @@ func (c *consoleLog) contains(s string) bool {
 	return false
 }
 
-// faultyFetch is a fetch option whose response is an event stream whose
-// reader yields one chunk claiming byteLength bytes, then nothing more:
-// the module sizes its read buffer from it. It needs no network: no
-// request is sent.
-func faultyFetch(byteLength string) string {
-	return `(() => {
-		let reads = 0;
-		return Promise.resolve({
-			status: 200, statusText: "OK", url: location.href,
-			headers: new Headers({"Content-Type": "text/event-stream"}),
-			body: {getReader: () => ({
-				read: () => reads++ === 0
-					? Promise.resolve({done: false, value: {byteLength: ` + byteLength + `}})
-					: new Promise(() => {}),
-				cancel: () => Promise.resolve(), releaseLock: () => {},
-			})},
-		});
-	})`
-}
+// faultModulePage is the harness page whose module is built with the
+// faultinject tag: a source whose URL ends in #eventsource-wasm-fault=panic
+// panics at its first chunk, and =exit makes the Go runtime exit.
+const faultModulePage = "/e2e/wasm-faults.html"
 
-// TestFaultGoPanicIsAnInternalError makes the module panic without a test
-// hook: a page's fetch option can hand it a chunk whose byteLength is -1
-// or 2^33, and sizing the read buffer from that panics ("slice bounds out
-// of range", "makeslice: len out of range"). The panic must be recovered
-// and surface as an error event with reason "internal" that closes the
-// source, and the module must go on serving other sources.
+// TestFaultGoPanicIsAnInternalError makes the module panic while it serves
+// a source: the panic must be recovered and surface as an error event with
+// reason "internal" that closes the source, and the module must go on
+// serving other sources. The module pages load has no such hook: the same
+// URL there streams as usual.
 func TestFaultGoPanicIsAnInternalError(t *testing.T) {
 	t.Parallel()
-	ctx := faultPage(t, "wasm")
-	for _, tc := range []struct{ byteLength, panic string }{
-		{"-1", "slice bounds out of range"},
-		{"2 ** 33", "makeslice: len out of range"},
-	} {
-		w := watch(t, ctx, `new WasmEventSource("/sse/never-requested", {fetch: `+faultyFetch(tc.byteLength)+`})`, untilClosed)
-		errs := w.of("error")
-		if w.EndedBy != "closed" || len(errs) != 1 || len(w.of("open")) != 1 {
-			t.Fatalf("byteLength %s: %s\nwant open, then one error that closes", tc.byteLength, w)
-		}
-		e := errs[0]
-		if e.Reason != "internal" || e.WillReconnect == nil || *e.WillReconnect || e.ReadyState != 2 ||
-			!strings.Contains(e.Message, "panic") || !strings.Contains(e.Message, tc.panic) {
-			t.Errorf("byteLength %s: error %s; want reason internal, willReconnect false, CLOSED, a message with %q", tc.byteLength, e, tc.panic)
-		}
-		t.Logf("byteLength %s: %q", tc.byteLength, e.Message)
+	ctx := faultTab(t, t, env.server.URL+faultModulePage)
+	url := sessionURL("/sse/counter", newSession(t), "total", "3", "per", "3") + "#eventsource-wasm-fault=panic"
+	w := watch(t, ctx, `new WasmEventSource(`+js(url)+`)`, untilClosed)
+	errs := w.of("error")
+	if w.EndedBy != "closed" || len(errs) != 1 || len(w.of("open")) != 1 {
+		t.Fatalf("%s\nwant open, then one error that closes", w)
 	}
-	session := newSession(t)
-	w := watch(t, ctx, `new WasmEventSource(`+js(sessionURL("/sse/counter", session, "total", "3", "per", "3"))+`)`, untilMessages(3))
+	e := errs[0]
+	if e.Reason != "internal" || e.WillReconnect == nil || *e.WillReconnect || e.ReadyState != 2 ||
+		!strings.Contains(e.Message, "panic") || !strings.Contains(e.Message, "injected fault") {
+		t.Errorf("error %s; want reason internal, willReconnect false, CLOSED, a message with the panic", e)
+	}
+	t.Logf("the panic's error event: %q", e.Message)
+	w = watch(t, ctx, `new WasmEventSource(`+js(sessionURL("/sse/counter", newSession(t), "total", "3", "per", "3"))+`)`, untilMessages(3))
 	if got := w.data(); !slices.Equal(got, []string{"1", "2", "3"}) {
-		t.Errorf("after the panics, a new source got %q, want 1, 2, 3: the module must still serve", got)
+		t.Errorf("after the panic, a new source got %q, want 1, 2, 3: the module must still serve", got)
+	}
+	plain := faultPage(t, "wasm")
+	url = sessionURL("/sse/counter", newSession(t), "total", "3", "per", "3") + "#eventsource-wasm-fault=panic"
+	w = watch(t, plain, `new WasmEventSource(`+js(url)+`)`, untilMessages(3))
+	if got := w.data(); !slices.Equal(got, []string{"1", "2", "3"}) {
+		t.Errorf("the module pages load must have no fault hook, but the fault URL got %q, want 1, 2, 3", got)
 	}
 }
 
-// TestFaultGoRuntimeExit makes the Go runtime exit: a chunk that claims
-// 2^32 - 1 bytes makes the module allocate more than WebAssembly's 4 GiB,
-// "fatal error: out of memory", which no recover catches. The shim sees
+// TestFaultGoRuntimeExit makes the Go runtime exit, as a fatal error that
+// no recover catches would (the fault module's =exit hook). The shim sees
 // runtime.run resolve: every live source must go CLOSED with an error
 // event of reason "internal", and a source made afterwards must fail at
 // once the same way, without the page seeing an uncaught exception.
 func TestFaultGoRuntimeExit(t *testing.T) {
 	t.Parallel()
-	console := &consoleLog{t: t, allowed: []string{"fatal error: out of memory"}}
-	ctx := faultTab(t, console, env.server.URL+"/e2e/wasm.html")
+	console := &consoleLog{t: t, allowed: []string{"injected fault: exiting"}}
+	ctx := faultTab(t, console, env.server.URL+faultModulePage)
 	session := newSession(t)
 	type result struct {
 		Live      []Watch  `json:"live"`
@@ -736,7 +720,7 @@ func TestFaultGoRuntimeExit(t *testing.T) {
 		const live = [0, 1].map((i) => new WasmEventSource(`+js(sessionURL("/sse/echo", session))+` + "-" + i));
 		const watches = live.map((s) => recorder.watch(s, {timeoutMs: 15000}));
 		await Promise.all(live.map((s) => s.readyState === 1 ? null : new Promise((r) => s.addEventListener("open", r, {once: true}))));
-		const crash = recorder.watch(new WasmEventSource("/sse/never-requested", {fetch: `+faultyFetch("2 ** 32 - 1")+`}), {timeoutMs: 15000});
+		const crash = recorder.watch(new WasmEventSource(`+js(sessionURL("/sse/counter", session, "total", "3", "per", "3")+"#eventsource-wasm-fault=exit")+`), {timeoutMs: 15000});
 		const [a, b, c] = await Promise.all([...watches, crash]);
 		const later = await recorder.watch(new WasmEventSource(`+js(sessionURL("/sse/echo", session))+`), {timeoutMs: 5000});
 		const ready = await WasmEventSource.ready.then(() => "resolved", (e) => "rejected: " + e);
@@ -756,8 +740,8 @@ func TestFaultGoRuntimeExit(t *testing.T) {
 	if len(res.Live) == 2 && len(res.Live[0].of("error")) == 1 {
 		t.Logf("live sources: %q; a later one: %s", res.Live[0].of("error")[0].Message, res.Later)
 	}
-	if !console.contains("fatal error: out of memory") {
-		t.Errorf("the Go runtime did not report running out of memory; did it exit for another reason?")
+	if !console.contains("injected fault: exiting") {
+		t.Errorf("the Go runtime did not report the injected exit; did it exit for another reason?")
 	}
 	if res.Ready != "resolved" {
 		t.Errorf("WasmEventSource.ready is %s after the runtime exited, want still resolved", res.Ready)

@@ -87,7 +87,12 @@ function eventSourceWasm(moduleURL) {
       throw new Error(`eventsource-wasm: could not compile ${moduleURL}: ${err}`);
     }
     runtime.argv = ["eventsource-wasm", HOST];
-    runtime.run(instance).then(() => stopAll("the Go runtime exited"));
+    runtime.run(instance).then(() => {
+      // Promises that settle later would still call the dead program's
+      // functions, and wasm_exec.js throws for each; let them do nothing.
+      runtime._resume = () => {};
+      stopAll("the Go runtime exited");
+    });
     go = await registered;
     delete runtimeOwn[HOST];
   })();
@@ -274,6 +279,9 @@ function eventSourceWasm(moduleURL) {
           while (queued > EAGER_LIMIT) await new Promise((resolve) => { wakePump = resolve; });
           const { done, value } = await reader.read();
           if (done) break;
+          if (!(value instanceof Uint8Array)) {
+            throw new TypeError("the response body gave a chunk that is not a Uint8Array");
+          }
           queue.push(value);
           queued += value.byteLength;
           wake(wakeReader);

@@ -9,6 +9,9 @@ import (
 	"github.com/hack-pad/safejs"
 )
 
+// maxChunk is the largest chunk the module accepts in one read.
+const maxChunk = 1 << 30
+
 // A stage is what a connection waits for.
 type stage int
 
@@ -161,10 +164,20 @@ func (c *connection) chunk(result safejs.Value) {
 		return
 	}
 	value := field(result, "value")
-	buf := c.src.readBuffer(int(numberField(value, "byteLength", 0)))
+	n := numberField(value, "byteLength", -1)
+	if n < 0 || n > maxChunk {
+		// The shim checks that chunks are Uint8Arrays; this guards the
+		// module itself against a body that lies about its size.
+		c.src.core.Fail(c.attempt, conn.ReasonNetwork, errors.New("eventsource-wasm: the body gave an invalid chunk"))
+		return
+	}
+	buf := c.src.readBuffer(int(n))
 	if _, err := safejs.CopyBytesToGo(buf, value); err != nil {
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 		return
+	}
+	if injectFault != nil {
+		injectFault(c.src.url)
 	}
 	c.src.core.Chunk(c.attempt, buf)
 	if !c.finished {

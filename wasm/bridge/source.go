@@ -20,6 +20,10 @@ const (
 	defaultMaxEventSize = 32 << 20
 )
 
+// injectFault, when set (only in a module built with the faultinject tag;
+// see faultinject.go), may fail on purpose at each chunk of a source.
+var injectFault func(url string)
+
 // A source serves one WasmEventSource: it is the state machine's Transport
 // and Listener, and reaches the shim through the functions of the sink the
 // shim gave it: connect(lastEventID) → promise of a Response, abort(),
@@ -27,6 +31,7 @@ const (
 type source struct {
 	m    *module
 	id   int
+	url  string
 	core *conn.Source
 
 	connect, abort, opened, dispatch, failed safejs.Value
@@ -38,7 +43,7 @@ type source struct {
 // (lastEventId, retry, heartbeatTimeout, maxEventSize, maxLineSize, once;
 // the shim keeps the request options itself).
 func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value) (*source, error) {
-	s := &source{m: m, id: id}
+	s := &source{m: m, id: id, url: url}
 	for _, f := range []struct {
 		name string
 		dst  *safejs.Value
