@@ -15,7 +15,7 @@ const dripDelay = 30 * time.Millisecond
 // on fetch: the network error can overtake data the page has not read
 // yet. These scenarios are about what the client does with the data it
 // has, so they give it the time to read it.
-const dropPause = 500 * time.Millisecond
+const dropPause = time.Second
 
 // stallTimeout is how long the recorder waits on a stalled connection
 // before it gives up, in milliseconds. It leaves the polyfill time to load
@@ -89,7 +89,7 @@ func failureScenarios() []Scenario {
 		// Dropped connections: the body never ends properly, which the
 		// client handles like the end of the body (HTML §9.2.3): any
 		// incomplete event is discarded and it reconnects. Each drops
-		// half a second after its last byte (dropPause).
+		// a second after its last byte (dropPause).
 		{
 			Name: "drop-mid-event",
 			Description: "The connection drops in the middle of an event, after its data line but before the blank line: " +
