@@ -130,6 +130,8 @@ func runMain(m *testing.M) int {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-background-networking", true),
+		// The HTTP/2 servers of transport_test.go have self-signed certificates.
+		chromedp.IgnoreCertErrors,
 	)
 	if os.Getenv("E2E_HEADFUL") == "1" {
 		opts = append(opts, chromedp.VisibleWindow)

@@ -20,7 +20,9 @@
 //                    records a message's data: see LONG_DATA.
 //
 // opts: {impl: "native"|"wasm"|"script", url, events: [names], closeAfter: n,
-//        maxErrors: n (default 10), timeoutMs: n (default 10000)}
+//        maxErrors: n (default 10), timeoutMs: n (default 10000),
+//        withCredentials: bool (default false), headers: {name: value}
+//        (WasmEventSource's headers option; native has none)}
 (() => {
   "use strict";
 
@@ -176,7 +178,12 @@
 
       // Construct and attach every handler at once, before any await, as
       // user code does.
-      const source = new Impl(o.url);
+      // Options go to the constructor only when asked for, so that a plain
+      // run constructs as `new EventSource(url)` does.
+      const init = {};
+      if (o.withCredentials) init.withCredentials = true;
+      if (o.headers) init.headers = o.headers; // WasmEventSource only
+      const source = Object.keys(init).length ? new Impl(o.url, init) : new Impl(o.url);
       const api = {
         initialReadyState: source.readyState,
         urlResolved: source.url === new URL(o.url, location.href).href,
