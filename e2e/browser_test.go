@@ -9,13 +9,13 @@ import (
 	"log"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
@@ -56,7 +56,7 @@ func TestMain(m *testing.M) {
 // It returns the exit code. It never skips: without a browser the package
 // fails, so that CI cannot pass by running nothing.
 func runMain(m *testing.M) int {
-	chrome, err := findChromium()
+	chrome, err := headless.Find()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "\n"+
 			"e2e: FAIL: %v\n"+
@@ -121,15 +121,7 @@ func runMain(m *testing.M) int {
 	}
 	defer removeAllRetry(dataDir)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(chrome),
-		chromedp.UserDataDir(dataDir),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-background-networking", true),
+	opts := headless.Options(chrome, dataDir,
 		// The HTTP/2 servers of transport_test.go have self-signed certificates.
 		chromedp.IgnoreCertErrors,
 	)
@@ -165,26 +157,6 @@ func runMain(m *testing.M) int {
 	cancelBrowser()
 	cancelAlloc()
 	return code
-}
-
-// findChromium returns the path of the browser: $CHROMIUM, else
-// /usr/bin/chromium, else chromium, chromium-browser or google-chrome from
-// PATH.
-func findChromium() (string, error) {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
-		}
-		return found, nil
-	}
-	candidates := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
-	for _, name := range candidates {
-		if found, err := exec.LookPath(name); err == nil {
-			return found, nil
-		}
-	}
-	return "", fmt.Errorf("no browser found: CHROMIUM is not set and none of %q exists", candidates)
 }
 
 // checkPolyfill reports whether make build has put the polyfill in dist/.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"time"
@@ -13,6 +12,7 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 )
 
 // A chromium is the one browser of a run.
@@ -24,32 +24,11 @@ type chromium struct {
 	verbose bool
 }
 
-// findChromium returns the path of the browser: $CHROMIUM, else
-// /usr/bin/chromium, else chromium, chromium-browser or google-chrome from
-// PATH, as the e2e tests find it.
-func findChromium() (string, error) {
-	if p := os.Getenv("CHROMIUM"); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("CHROMIUM=%s: %w", p, err)
-		}
-		return found, nil
-	}
-	candidates := []string{"/usr/bin/chromium", "chromium", "chromium-browser", "google-chrome"}
-	for _, name := range candidates {
-		if found, err := exec.LookPath(name); err == nil {
-			return found, nil
-		}
-	}
-	return "", fmt.Errorf("no browser found: CHROMIUM is not set and none of %q exists; "+
-		"install one (e.g. apt-get install -y chromium) or set CHROMIUM=/path/to/chrome", candidates)
-}
-
 // startChromium starts a headless Chromium with a fresh profile, with the
 // flags of the e2e tests. The returned func stops it and removes the
 // profile.
 func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
-	path, err := findChromium()
+	path, err := headless.Find()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -57,16 +36,7 @@ func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium,
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(dataDir),
-		chromedp.NoSandbox,
-		chromedp.Flag("disable-gpu", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-background-networking", true),
-	)
+	opts := headless.Options(path, dataDir)
 	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
 	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
 	stop := func() {
