@@ -91,7 +91,9 @@ func (s *source) readBuffer(n int) []byte {
 	return s.buf[:n]
 }
 
-// Connect starts an attempt (conn.Transport).
+// Connect starts an attempt (conn.Transport). The shim sends the request:
+// it knows the URL, and where a redirect led; the module gives it the last
+// event ID.
 func (s *source) Connect(attempt int, req conn.Request) {
 	c, err := newConnection(s, attempt)
 	if err != nil {
