@@ -119,7 +119,11 @@ func runMain(m *testing.M) int {
 		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
 		return 1
 	}
-	defer removeAllRetry(dataDir)
+	defer func() {
+		if err := headless.RemoveAll(dataDir); err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
+		}
+	}()
 
 	opts := headless.Options(chrome, dataDir,
 		// The HTTP/2 servers of transport_test.go have self-signed certificates.
@@ -171,17 +175,4 @@ func checkPolyfill(root string) error {
 		}
 	}
 	return nil
-}
-
-// removeAllRetry removes the profile of the browser. The processes of the
-// browser can still write to it for a moment after it stops, so try again.
-func removeAllRetry(dir string) {
-	var err error
-	for range 50 {
-		if err = os.RemoveAll(dir); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	fmt.Fprintf(os.Stderr, "e2e: cannot remove %s: %v\n", dir, err)
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
@@ -28,22 +27,14 @@ type chromium struct {
 // startChromium starts a headless Chromium with a fresh profile. The
 // returned func stops it and removes the profile.
 func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
-	path, err := headless.Find()
-	if err != nil {
-		return nil, nil, err
-	}
-	dataDir, err := os.MkdirTemp("", "eventsource-wasm-bench-")
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := headless.Options(path, dataDir,
+	opts := []chromedp.ExecAllocatorOption{
 		// The HTTP/2 server has a self-signed certificate.
 		chromedp.IgnoreCertErrors,
 		// performance.memory to the byte, and gc() for the pages, so
 		// that memory samples are of live objects only.
 		chromedp.Flag("enable-precise-memory-info", true),
 		chromedp.Flag("js-flags", "--expose-gc"),
-	)
+	}
 	for _, f := range strings.Fields(os.Getenv("SSEBENCH_CHROMIUM_FLAGS")) {
 		name, value, ok := strings.Cut(f, "=")
 		if ok {
@@ -52,36 +43,11 @@ func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium,
 			opts = append(opts, chromedp.Flag(name, true))
 		}
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	stop := func() {
-		cancelBrowser()
-		cancelAlloc()
-		removeAllRetry(dataDir, log)
-	}
-	if err := chromedp.Do(browserCtx); err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("cannot start %s: %w", path, err)
-	}
-	v, err := chromedp.CallBrowser(browserCtx, browser.GetVersion, cdp.Empty{})
+	b, err := headless.Start(ctx, "eventsource-wasm-bench", opts...)
 	if err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("%s: Browser.getVersion: %w", path, err)
+		return nil, nil, err
 	}
-	return &chromium{ctx: browserCtx, version: v.Product, log: log, verbose: verbose}, stop, nil
-}
-
-// removeAllRetry removes the profile of the browser. Its processes can still
-// write to it for a moment after it stops, so it tries again.
-func removeAllRetry(dir string, log io.Writer) {
-	var err error
-	for range 50 {
-		if err = os.RemoveAll(dir); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	fmt.Fprintf(log, "ssebench: cannot remove %s: %v\n", dir, err)
+	return &chromium{ctx: b.Ctx, version: b.Version, log: log, verbose: verbose}, b.Stop, nil
 }
 
 // A tab is one page of the browser. It keeps the uncaught exceptions of its

@@ -4,13 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/chromedp/cdproto/browser"
-	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 )
@@ -28,46 +24,11 @@ type chromium struct {
 // flags of the e2e tests. The returned func stops it and removes the
 // profile.
 func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
-	path, err := headless.Find()
+	b, err := headless.Start(ctx, "sseconform")
 	if err != nil {
 		return nil, nil, err
 	}
-	dataDir, err := os.MkdirTemp("", "sseconform-")
-	if err != nil {
-		return nil, nil, err
-	}
-	opts := headless.Options(path, dataDir)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	stop := func() {
-		cancelBrowser()
-		cancelAlloc()
-		removeAllRetry(dataDir, log)
-	}
-	// The first action starts the browser and binds its life to browserCtx.
-	if err := chromedp.Do(browserCtx); err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("cannot start %s: %w", path, err)
-	}
-	v, err := chromedp.CallBrowser(browserCtx, browser.GetVersion, cdp.Empty{})
-	if err != nil {
-		stop()
-		return nil, nil, fmt.Errorf("%s: Browser.getVersion: %w", path, err)
-	}
-	return &chromium{ctx: browserCtx, version: v.Product, log: log, verbose: verbose}, stop, nil
-}
-
-// removeAllRetry removes the profile of the browser. Its processes can still
-// write to it for a moment after it stops, so it tries again.
-func removeAllRetry(dir string, log io.Writer) {
-	var err error
-	for range 50 {
-		if err = os.RemoveAll(dir); err == nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	fmt.Fprintf(log, "sseconform: cannot remove %s: %v\n", dir, err)
+	return &chromium{ctx: b.Ctx, version: b.Version, log: log, verbose: verbose}, b.Stop, nil
 }
 
 // A tab is one page of the browser. It keeps the uncaught exceptions of its

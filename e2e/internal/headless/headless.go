@@ -1,13 +1,17 @@
 // Package headless finds the browser that the project's browser tests and
-// tools drive, and gives the flags every headless run of it uses: the e2e
-// tests, sseconform and ssebench start Chromium the same way.
+// tools drive, gives the flags every headless run of it uses, and starts
+// it: the e2e tests, sseconform and ssebench start Chromium the same way.
 package headless
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"os/exec"
+	"time"
 
+	"github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/chromedp"
 )
 
@@ -49,4 +53,65 @@ func Options(path, userDataDir string, extra ...chromedp.ExecAllocatorOption) []
 		chromedp.Flag("disable-background-networking", true),
 	)
 	return append(opts, extra...)
+}
+
+// A Browser is a running headless Chromium with a fresh profile.
+type Browser struct {
+	// Ctx is the chromedp context of the browser; tabs are its children.
+	Ctx context.Context
+	// Version is the browser's product name and version.
+	Version string
+	stop    func()
+}
+
+// Start finds the browser and starts it with a fresh profile directory
+// named after name, with Options and extra. Stop ends it.
+func Start(ctx context.Context, name string, extra ...chromedp.ExecAllocatorOption) (*Browser, error) {
+	path, err := Find()
+	if err != nil {
+		return nil, err
+	}
+	dataDir, err := os.MkdirTemp("", name+"-")
+	if err != nil {
+		return nil, err
+	}
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, Options(path, dataDir, extra...)...)
+	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
+	b := &Browser{Ctx: browserCtx}
+	b.stop = func() {
+		cancelBrowser()
+		cancelAlloc()
+		if err := RemoveAll(dataDir); err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
+		}
+	}
+	// The first action starts the browser and binds its life to browserCtx.
+	if err := chromedp.Do(browserCtx); err != nil {
+		b.stop()
+		return nil, fmt.Errorf("cannot start %s: %w", path, err)
+	}
+	v, err := chromedp.CallBrowser(browserCtx, browser.GetVersion, cdp.Empty{})
+	if err != nil {
+		b.stop()
+		return nil, fmt.Errorf("%s: Browser.getVersion: %w", path, err)
+	}
+	b.Version = v.Product
+	return b, nil
+}
+
+// Stop ends the browser and removes its profile.
+func (b *Browser) Stop() { b.stop() }
+
+// RemoveAll removes a browser's profile directory. The browser's processes
+// can still write to it for a moment after it stops, so it tries again for
+// a few seconds.
+func RemoveAll(dir string) error {
+	var err error
+	for range 50 {
+		if err = os.RemoveAll(dir); err == nil {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("cannot remove %s: %w", dir, err)
 }
