@@ -38,6 +38,8 @@
 //	                                        a redirect to a loopback URL
 //	GET      /csp/{policy}/...              the pages of web/ under a Content-Security-Policy
 //	                                        (security.go)
+//	GET      /slow/{path...}?delay=MS       what GET /{path} gives, MS (default 500) milliseconds
+//	                                        late: for tests of a slow module download
 //
 // Every /sse/ response allows cross-origin requests with credentials from any
 // origin, and OPTIONS preflights are answered, so that tests can also run
@@ -120,6 +122,7 @@ func New(opts Options) *Server {
 	s.registerWPT()
 	s.registerFaults()
 	s.registerSecurity()
+	s.mux.HandleFunc("GET /slow/{path...}", s.slow)
 	s.mux.Handle("/dist/", http.StripPrefix("/dist", s.static("dist")))
 	s.mux.Handle("/", s.static("web"))
 	return s
@@ -146,6 +149,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mux.ServeHTTP(sw, r)
+}
+
+// maxSlowDelay bounds the delay parameter of /slow/.
+const maxSlowDelay = 10 * time.Second
+
+// slow answers GET /slow/{path...} as the server answers GET /{path}, after
+// the delay its query asks for. A test whose page must act before a file
+// arrives, such as a module that fails to load, cannot rely on the page's
+// own scripts being faster than a loopback response.
+func (s *Server) slow(w http.ResponseWriter, r *http.Request) {
+	ms, err := intParam(r.URL.Query(), "delay", 500, 0, maxSlowDelay.Milliseconds())
+	if err != nil {
+		http.Error(w, "refserver: "+err.Error(), http.StatusBadRequest)
+		return
+	}
+	select {
+	case <-time.After(time.Duration(ms) * time.Millisecond):
+	case <-r.Context().Done():
+		return
+	}
+	inner := r.Clone(r.Context())
+	inner.URL.Path = "/" + r.PathValue("path")
+	inner.URL.RawPath = ""
+	inner.URL.RawQuery = ""
+	inner.RequestURI = inner.URL.RequestURI()
+	s.mux.ServeHTTP(w, inner)
 }
 
 // otherOriginFor returns the origin that "{{otherOrigin}}" stands for in a

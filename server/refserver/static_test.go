@@ -1,6 +1,7 @@
 package refserver
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -166,4 +167,65 @@ func TestStaticPrecompressed(t *testing.T) {
 			t.Errorf("%s with %q: no Vary: Accept-Encoding", tc.path, tc.accept)
 		}
 	}
+}
+
+func TestSlow(t *testing.T) {
+	root := t.TempDir()
+	writeFile(t, filepath.Join(root, "dist", "module.wasm"), "\x00asm")
+	writeFile(t, filepath.Join(root, "secret.txt"), "SECRET in root")
+	srv := New(Options{Root: root})
+
+	tests := []struct {
+		name       string
+		path       string
+		wantStatus int
+		wantBody   string
+		minDelay   time.Duration
+	}{
+		{"file", "/slow/dist/module.wasm?delay=60", 200, "\x00asm", 60 * time.Millisecond},
+		{"default delay", "/slow/dist/module.wasm", 200, "\x00asm", 500 * time.Millisecond},
+		{"missing file", "/slow/dist/missing.wasm?delay=30", 404, "", 30 * time.Millisecond},
+		{"no query for the file", "/slow/dist/module.wasm?delay=0&x=1", 200, "\x00asm", 0},
+		{"dot-dot", "/slow/../secret.txt?delay=0", 0, "", 0},
+		{"encoded dot-dot", "/slow/%2e%2e/secret.txt?delay=0", 0, "", 0},
+		{"encoded slash", "/slow/dist/..%2f..%2fsecret.txt?delay=0", 0, "", 0},
+		{"delay not a number", "/slow/dist/module.wasm?delay=soon", 400, "", 0},
+		{"delay too long", "/slow/dist/module.wasm?delay=10001", 400, "", 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			w := httptest.NewRecorder()
+			start := time.Now()
+			srv.ServeHTTP(w, httptest.NewRequest("GET", tt.path, nil))
+			elapsed := time.Since(start)
+			body := w.Body.String()
+			if strings.Contains(body, "SECRET") {
+				t.Fatalf("GET %s served a file outside its directory: %d %q", tt.path, w.Code, body)
+			}
+			switch {
+			case tt.wantStatus == 0 && w.Code == http.StatusOK:
+				t.Errorf("GET %s: 200 %q, want a refusal", tt.path, body)
+			case tt.wantStatus != 0 && w.Code != tt.wantStatus:
+				t.Errorf("GET %s: %d %q, want %d", tt.path, w.Code, body, tt.wantStatus)
+			case tt.wantStatus == http.StatusOK && body != tt.wantBody:
+				t.Errorf("GET %s: %q, want %q", tt.path, body, tt.wantBody)
+			}
+			// A lower bound only: a loaded machine may be late, never early.
+			if elapsed < tt.minDelay {
+				t.Errorf("GET %s answered after %v, want at least %v", tt.path, elapsed, tt.minDelay)
+			}
+		})
+	}
+
+	t.Run("client gone", func(t *testing.T) {
+		t.Parallel()
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, httptest.NewRequest("GET", "/slow/dist/module.wasm?delay=10000", nil).WithContext(ctx))
+		if w.Body.Len() != 0 {
+			t.Errorf("a request whose client is gone got %d %q, want nothing", w.Code, w.Body.String())
+		}
+	})
 }
