@@ -62,8 +62,11 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request) {
 		s.finish(rec, r, nil)
 		return
 	}
+	// The record ends before the client can see the answer, so that a
+	// client that asks for the session log right after its failed request
+	// never finds that request still active.
+	s.sessions.finish(rec, s.now(), false)
 	_, _ = buf.WriteString(refusedHead)
 	_ = buf.Flush()
 	_ = conn.Close()
-	s.sessions.finish(rec, s.now(), false)
 }
