@@ -57,10 +57,11 @@
     });
   }
 
-  // The adapters of native and floor are plain scripts; those of the npm
-  // peers are bundles that ssebench builds at bench time.
+  // The adapters of native and the floors are plain scripts; those of the
+  // npm peers are bundles that ssebench builds at bench time.
+  const plainAdapters = new Set(["native", "floor", "event-floor"]);
   function adapterURL(name) {
-    return name === "native" || name === "floor" ? `/bench/adapters/${name}.js` : `/bench/bundles/${name}.js`;
+    return plainAdapters.has(name) ? `/bench/adapters/${name}.js` : `/bench/bundles/${name}.js`;
   }
 
   const adapter = (async () => {

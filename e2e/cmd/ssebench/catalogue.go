@@ -7,7 +7,8 @@ import "fmt"
 type impl struct {
 	// Name is its name in flags, in reports and in the pages.
 	Name string
-	// Package is the npm package of a peer; "" for native, wasm and floor.
+	// Package is the npm package of a peer; "" for native, wasm and the
+	// floors.
 	Package string
 	// Adapter is the file under web/bench/peers that adapts a peer to the
 	// interface of bench.js; ssebench bundles it into
@@ -31,6 +32,7 @@ var impls = []impl{
 	{Name: "wasm"},
 	{Name: "native"},
 	{Name: "floor"},
+	{Name: "event-floor"},
 	{Name: "event-source-polyfill", Package: "event-source-polyfill", Adapter: "event-source-polyfill.js"},
 	{Name: "eventsource", Package: "eventsource", Adapter: "eventsource.js"},
 	{Name: "eventsource-client", Package: "eventsource-client", Adapter: "eventsource-client.js"},

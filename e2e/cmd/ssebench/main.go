@@ -13,8 +13,10 @@
 //
 // The implementations are native (the browser's EventSource), wasm
 // (WasmEventSource from dist/), floor (fetch, a stream reader, a TextDecoder
-// and a scan for "\n\n": the least work a JavaScript client can do) and the
-// npm peers, which ssebench installs into .cache/bench with npm and bundles
+// and a scan for "\n\n": the least work a JavaScript client can do),
+// event-floor (the floor plus a real MessageEvent dispatched on an
+// EventTarget for each event: the least work an EventSource that gives its
+// listeners DOM events can do) and the npm peers, which ssebench installs into .cache/bench with npm and bundles
 // with esbuild at bench time. Each implementation runs in the pages of
 // web/bench through a small adapter (web/bench/adapters, web/bench/peers).
 //
@@ -28,7 +30,7 @@
 // A peer that is more than -prune times slower than the fastest peer in a
 // workload after the first repetition is not run again in it: its one run
 // says enough, and the slowest peers would otherwise take most of the time.
-// native, wasm and floor always run every repetition.
+// native, wasm and the floors always run every repetition.
 //
 // The browser is $CHROMIUM, else /usr/bin/chromium or chromium,
 // chromium-browser or google-chrome from PATH. SSEBENCH_CHROMIUM_FLAGS adds

@@ -13,7 +13,7 @@ type Report struct {
 	Workloads []WorkloadResult `json:"workloads"`
 	// Sizes are the files that the size workload measured.
 	Sizes []FileSize `json:"sizes,omitempty"`
-	// Headline compares wasm with native, the fastest peer and the floor.
+	// Headline compares wasm with native, the fastest peer and the floors.
 	Headline []Ratio `json:"headline"`
 	// Targets are the project's goals, each PASS, MISS or n/a.
 	Targets []Target `json:"targets"`
@@ -92,10 +92,14 @@ type Ratio struct {
 	Peer     float64 `json:"peer"`
 	PeerName string  `json:"peerName"`
 	Floor    float64 `json:"floor"`
-	VsNative float64 `json:"vsNative"`
-	VsPeer   float64 `json:"vsPeer"`
-	VsFloor  float64 `json:"vsFloor"`
-	Unit     string  `json:"unit"`
+	// EventFloor is the median of event-floor: the floor plus one real
+	// MessageEvent dispatched per event.
+	EventFloor   float64 `json:"eventFloor"`
+	VsNative     float64 `json:"vsNative"`
+	VsPeer       float64 `json:"vsPeer"`
+	VsFloor      float64 `json:"vsFloor"`
+	VsEventFloor float64 `json:"vsEventFloor"`
+	Unit         string  `json:"unit"`
 }
 
 // A Target is one goal of the project and how this run did against it.
@@ -236,6 +240,9 @@ func headline(rep *Report) []Ratio {
 		}
 		if v, ok := w.lookup("floor").median(h.key); ok {
 			r.Floor, r.VsFloor = v, ratio(wasm, v)
+		}
+		if v, ok := w.lookup("event-floor").median(h.key); ok {
+			r.EventFloor, r.VsEventFloor = v, ratio(wasm, v)
 		}
 		if name, v, ok := fastestPeer(w, h.key); ok {
 			r.PeerName, r.Peer, r.VsPeer = name, v, ratio(wasm, v)

@@ -120,6 +120,7 @@ func TestHeadline(t *testing.T) {
 			"wasm":        {200},
 			"native":      {400},
 			"floor":       {100},
+			"event-floor": {160}, // faster than every peer, but not one
 			"eventsource": {250},
 			"sse.js":      {500},
 		},
@@ -128,8 +129,8 @@ func TestHeadline(t *testing.T) {
 		t.Fatalf("headline has %d rows, want 1: %+v", len(rep.Headline), rep.Headline)
 	}
 	h := rep.Headline[0]
-	if h.PeerName != "eventsource" || h.VsNative != 0.5 || h.VsPeer != 0.8 || h.VsFloor != 2 {
-		t.Errorf("headline = %+v, want eventsource as the fastest peer and ratios 0.5, 0.8, 2", h)
+	if h.PeerName != "eventsource" || h.VsNative != 0.5 || h.VsPeer != 0.8 || h.VsFloor != 2 || h.VsEventFloor != 1.25 {
+		t.Errorf("headline = %+v, want eventsource as the fastest peer and ratios 0.5, 0.8, 2, 1.25", h)
 	}
 }
 
