@@ -315,6 +315,20 @@ function eventSourceWasm(moduleURL) {
     }, { highWaterMark: 0 });
   }
 
+  // readChunk reads the next chunk of a body for the module. It costs the
+  // module one call where reading the promise, its result and the result's
+  // fields would cost five, each with a property name to decode: with one
+  // small event per chunk, those calls were most of the work. onChunk gets
+  // the chunk; null at the end of the body; undefined for a chunk that is
+  // not a Uint8Array (a stream given to fromReadableStream may hold
+  // anything). onError gets the reason the read failed.
+  function readChunk(reader, onChunk, onError) {
+    reader.read().then(
+      ({ done, value }) => onChunk(done ? null : value instanceof Uint8Array ? value : undefined),
+      onError,
+    );
+  }
+
   function join(pieces) {
     let size = 0;
     for (const p of pieces) size += p.byteLength;
@@ -476,11 +490,12 @@ function eventSourceWasm(moduleURL) {
     }
 
     // #sink gives the Go module the functions through which it sends
-    // requests and reports; it caches them and calls each without a
-    // receiver.
+    // requests, reads bodies and reports; it caches them and calls each
+    // without a receiver.
     #sink() {
       return {
         connect: (lastEventId) => this.#connect(lastEventId),
+        read: readChunk,
         abort: () => this.#abort(),
         opened: (response) => this.#opened(response),
         dispatch: (batch) => this.#dispatch(batch),

@@ -153,25 +153,32 @@ func (c *connection) responded(resp safejs.Value) {
 	c.read()
 }
 
+// read asks the shim for the next chunk of the body: its read function
+// calls onValue with the chunk, or null at the end of the body, in one call
+// into the module per chunk.
 func (c *connection) read() {
-	c.await(c.reader.Call("read"))
+	c.pending = true
+	if _, err := c.src.read.Invoke(c.reader, c.onValue, c.onError); err != nil {
+		c.pending = false
+		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
+	}
 }
 
 // chunk hands one read's bytes to the state machine and reads on.
-func (c *connection) chunk(result safejs.Value) {
-	if done, _ := field(result, "done").Bool(); done {
+func (c *connection) chunk(value safejs.Value) {
+	if value.IsNull() {
 		c.src.core.End(c.attempt)
 		return
 	}
-	value := field(result, "value")
-	n := numberField(value, "byteLength", -1)
-	if n < 0 || n > maxChunk {
-		// The shim checks that chunks are Uint8Arrays; this guards the
-		// module itself against a body that lies about its size.
+	// The shim passes undefined for a chunk that is not a Uint8Array;
+	// the bound on the length guards the module against a body that lies
+	// about its size.
+	n, err := value.Length()
+	if value.IsUndefined() || err != nil || n < 0 || n > maxChunk {
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, errors.New("eventsource-wasm: the body gave an invalid chunk"))
 		return
 	}
-	buf := c.src.readBuffer(int(n))
+	buf := c.src.readBuffer(n)
 	if _, err := safejs.CopyBytesToGo(buf, value); err != nil {
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 		return

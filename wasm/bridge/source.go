@@ -26,17 +26,18 @@ var injectFault func(url string)
 
 // A source serves one WasmEventSource: it is the state machine's Transport
 // and Listener, and reaches the shim through the functions of the sink the
-// shim gave it: connect(lastEventID) → promise of a Response, abort(),
-// opened(response), dispatch(batch) and failed(...).
+// shim gave it: connect(lastEventID) → promise of a Response,
+// read(reader, onChunk, onError), abort(), opened(response),
+// dispatch(batch) and failed(...).
 type source struct {
 	m    *module
 	id   int
 	url  string
 	core *conn.Source
 
-	connect, abort, opened, dispatch, failed safejs.Value
-	conn                                     *connection // the current attempt, if any
-	buf                                      []byte      // the read buffer, reused
+	connect, read, abort, opened, dispatch, failed safejs.Value
+	conn                                           *connection // the current attempt, if any
+	buf                                            []byte      // the read buffer, reused
 }
 
 // newSource makes a source from the shim's sink and its normalized options
@@ -47,7 +48,7 @@ func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value)
 	for _, f := range []struct {
 		name string
 		dst  *safejs.Value
-	}{{"connect", &s.connect}, {"abort", &s.abort}, {"opened", &s.opened}, {"dispatch", &s.dispatch}, {"failed", &s.failed}} {
+	}{{"connect", &s.connect}, {"read", &s.read}, {"abort", &s.abort}, {"opened", &s.opened}, {"dispatch", &s.dispatch}, {"failed", &s.failed}} {
 		v := field(sink, f.name)
 		if v.Type() != safejs.TypeFunction {
 			return nil, errors.New("eventsource-wasm: the sink has no " + f.name + " function")
