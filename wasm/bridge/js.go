@@ -27,8 +27,8 @@ func jsError(v safejs.Value) error {
 // stringField returns the string property name of v, or def when it is
 // missing or not a string.
 func stringField(v safejs.Value, name, def string) string {
-	f, err := v.Get(name)
-	if err != nil || f.Type() != safejs.TypeString {
+	f := field(v, name)
+	if f.Type() != safejs.TypeString {
 		return def
 	}
 	s, err := f.String()
@@ -41,8 +41,8 @@ func stringField(v safejs.Value, name, def string) string {
 // numberField returns the number property name of v, or def when it is
 // missing or not a number.
 func numberField(v safejs.Value, name string, def float64) float64 {
-	f, err := v.Get(name)
-	if err != nil || f.Type() != safejs.TypeNumber {
+	f := field(v, name)
+	if f.Type() != safejs.TypeNumber {
 		return def
 	}
 	n, err := f.Float()
@@ -52,8 +52,14 @@ func numberField(v safejs.Value, name string, def float64) float64 {
 	return n
 }
 
-// field returns the property name of v, or undefined.
+// field returns the property name of v, or undefined. It reads nothing of
+// undefined and null, which have no properties: in JavaScript that would
+// throw, and safejs would record a stack trace for the error, which made
+// each source with default options cost milliseconds to open.
 func field(v safejs.Value, name string) safejs.Value {
+	if v.IsUndefined() || v.IsNull() {
+		return safejs.Undefined()
+	}
 	f, err := v.Get(name)
 	if err != nil {
 		return safejs.Undefined()
