@@ -57,11 +57,13 @@
     });
   }
 
-  // The adapters of native and the floors are plain scripts; those of the
-  // npm peers are bundles that ssebench builds at bench time.
-  const plainAdapters = new Set(["native", "floor", "event-floor"]);
+  // The adapters of native and the floors are plain scripts (one for both
+  // floors); those of the npm peers are bundles that ssebench builds at
+  // bench time.
   function adapterURL(name) {
-    return plainAdapters.has(name) ? `/bench/adapters/${name}.js` : `/bench/bundles/${name}.js`;
+    if (name === "native") return "/bench/adapters/native.js";
+    if (name === "floor" || name === "event-floor") return "/bench/adapters/floor.js";
+    return `/bench/bundles/${name}.js`;
   }
 
   const adapter = (async () => {
