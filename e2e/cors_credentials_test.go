@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 )
 
 // TestCORSWithCredentials checks sseTrace.run's withCredentials option
@@ -61,7 +63,7 @@ func checkCORSCredentials(t *testing.T, impl string, withCredentials bool) {
 	// The same trace for both implementations, with or without
 	// credentials: the server allows the page's origin either way.
 	if len(tr.Entries) != 3 || tr.EndedBy != "close-after" {
-		t.Fatalf("%s: ended by %q with %d entries, want open, the request event and close():\n%s", impl, tr.EndedBy, len(tr.Entries), encodeGolden(tr.Entries))
+		t.Fatalf("%s: ended by %q with %d entries, want open, the request event and close():\n%s", impl, tr.EndedBy, len(tr.Entries), trace.Encode(tr.Entries))
 	}
 	want := []Entry{
 		{Type: "open", ReadyState: ptr(1)},

@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
@@ -24,62 +25,12 @@ var impls = []string{"native", "wasm"}
 // a timeout entry. Every scenario should end well before it.
 const traceTimeout = 10 * time.Second
 
-// Entry is one entry of a trace, as web/trace.js records it. The pointer
-// fields are absent from some types of entry; a present empty string differs
-// from an absent one.
-type Entry struct {
-	Type        string  `json:"type"`
-	Event       *string `json:"event,omitempty"`
-	Data        *string `json:"data,omitempty"`
-	DataType    string  `json:"dataType,omitempty"`
-	DataLength  *int    `json:"dataLength,omitempty"`
-	DataHash    string  `json:"dataHash,omitempty"`
-	LastEventID *string `json:"lastEventId,omitempty"`
-	Origin      *string `json:"origin,omitempty"`
-	ReadyState  *int    `json:"readyState,omitempty"`
-}
-
-// Trace is the result of sseTrace.run in web/trace.js.
-type Trace struct {
-	Entries []Entry `json:"trace"`
-
-	// EndedBy says what ended the trace: "closed" (an error event with
-	// readyState CLOSED), "close-after", "max-errors" or "timeout".
-	EndedBy string `json:"endedBy"`
-
-	// AllMessageEvents and AllTargetsSource report whether every message
-	// event was a MessageEvent whose target was the source.
-	AllMessageEvents bool `json:"allMessageEvents"`
-	AllTargetsSource bool `json:"allTargetsSource"`
-	MessageEvents    int  `json:"messageEvents"`
-
-	// API is what the source looked like right after its construction.
-	API struct {
-		InitialReadyState int   `json:"initialReadyState"`
-		URLResolved       bool  `json:"urlResolved"`
-		WithCredentials   bool  `json:"withCredentials"`
-		IsEventTarget     bool  `json:"isEventTarget"`
-		Constants         []int `json:"constants"`
-	} `json:"api"`
-
-	// PolyfillReady is the state of WasmEventSource.ready when the trace
-	// ended, or "n/a" for the native implementation.
-	PolyfillReady string `json:"polyfillReady"`
-
-	// NativeConstructed counts the native EventSource objects that were
-	// made on a wasm page; it must be 0.
-	NativeConstructed int `json:"nativeConstructed"`
-}
-
-// traceOptions are the options of sseTrace.run.
-type traceOptions struct {
-	Impl       string   `json:"impl"`
-	URL        string   `json:"url"`
-	Events     []string `json:"events"`
-	CloseAfter int      `json:"closeAfter"`
-	MaxErrors  int      `json:"maxErrors"`
-	TimeoutMs  int64    `json:"timeoutMs"`
-}
+// The traces of web/trace.js, as package trace reads and compares them.
+type (
+	Entry        = trace.Entry
+	Trace        = trace.Trace
+	traceOptions = trace.Options
+)
 
 // newTab opens a new tab in the shared browser and returns its context. It
 // forwards the console of the page to the test log, and fails the test on

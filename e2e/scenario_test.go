@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf16"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
@@ -65,7 +66,7 @@ func checkScenario(t *testing.T, impl string, sc scenario.Scenario) {
 	want, err := readGolden(golden)
 	if errors.Is(err, fs.ErrNotExist) {
 		t.Fatalf("%s does not exist; write it from the native run with\n\tgo test ./e2e -run 'TestScenarios/%s/native' -update\nand review it.\n%s trace:\n%s",
-			goldenPath(sc.Name), sc.Name, impl, encodeGolden(tr.Entries))
+			goldenPath(sc.Name), sc.Name, impl, trace.Encode(tr.Entries))
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -152,7 +153,7 @@ var nativeDeviations = map[string]string{}
 // event alike, so that they compare as strings. Long data is shortened as
 // web/trace.js shortens it.
 func expectLine(e scenario.Event) string {
-	data, length, hash := shorten(e.Data)
+	data, length, hash := trace.Shorten(e.Data)
 	return fmt.Sprintf("%s %q len=%d hash=%s id=%q", e.Type, data, length, hash, e.LastEventID)
 }
 
@@ -172,23 +173,6 @@ func messageLine(e Entry) string {
 		length, hash = *e.DataLength, e.DataHash
 	}
 	return fmt.Sprintf("%s %q len=%d hash=%s id=%q", typ, data, length, hash, id)
-}
-
-// shorten does what messageEntry in web/trace.js does to data longer than 256
-// UTF-16 code units: it keeps the first 64 and the last 32 code units, and
-// gives the length and the FNV-1a hash of the code units.
-func shorten(s string) (data string, length int, hash string) {
-	u := utf16.Encode([]rune(s))
-	if len(u) <= 256 {
-		return s, len(u), ""
-	}
-	h := uint32(0x811c9dc5)
-	for _, c := range u {
-		h ^= uint32(c)
-		h *= 0x01000193
-	}
-	short := string(utf16.Decode(u[:64])) + "…" + string(utf16.Decode(u[len(u)-32:]))
-	return short, len(u), fmt.Sprintf("%08x", h)
 }
 
 func indent(lines []string) string {
@@ -232,7 +216,7 @@ func TestLastEventIDSentOnReconnect(t *testing.T) {
 		tr := runTrace(t, impl, sc, session)
 		reqs := fetchSession(t, session)
 		if len(reqs) < 2 {
-			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), encodeGolden(tr.Entries))
+			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), trace.Encode(tr.Entries))
 		}
 		if reqs[0].HasLastEventID {
 			t.Errorf("%s: the first request has Last-Event-ID %q, want none", impl, reqs[0].LastEventID)
@@ -254,7 +238,7 @@ func TestRetryDelay(t *testing.T) {
 		tr := runTrace(t, impl, sc, session)
 		reqs := fetchSession(t, session)
 		if len(reqs) < 2 {
-			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), encodeGolden(tr.Entries))
+			t.Fatalf("%s: the server saw %d request(s), want a reconnection; trace:\n%s", impl, len(reqs), trace.Encode(tr.Entries))
 		}
 		gap := time.Duration((reqs[1].StartedMs - reqs[0].EndedMs) * float64(time.Millisecond))
 		t.Logf("%s: reconnected %v after the first response ended", impl, gap)
@@ -276,7 +260,7 @@ func TestCloseAbortsFetch(t *testing.T) {
 		session := newSession(t)
 		tr := runTrace(t, impl, sc, session)
 		if tr.EndedBy != "close-after" {
-			t.Fatalf("%s: the trace ended by %q, not by close(); trace:\n%s", impl, tr.EndedBy, encodeGolden(tr.Entries))
+			t.Fatalf("%s: the trace ended by %q, not by close(); trace:\n%s", impl, tr.EndedBy, trace.Encode(tr.Entries))
 		}
 		var reqs []SessionRequest
 		waitFor(t, 5*time.Second, func() bool {

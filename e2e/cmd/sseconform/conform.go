@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
@@ -221,7 +223,7 @@ func runCell(ctx context.Context, browser *chromium, srv *local, cfg *config, i 
 		cell.Notes = append(cell.Notes, fmt.Sprintf("the script made %d native EventSource object(s)", tr.NativeConstructed))
 	}
 	if want, got, ok := x.check(tr); !ok {
-		cell.Diff = sideBySide(lines(want), lines(got))
+		cell.Diff = sideBySide(trace.Lines(want), trace.Lines(got))
 		what := "the golden trace"
 		if x.Source == fromSpec {
 			what = "the standard"
@@ -274,8 +276,8 @@ func finishScenario(res *ScenarioResult, impls []impl, sc scenario.Scenario) {
 	if native == nil {
 		return
 	}
-	want, got := lines(specWant(sc)), lines(specView(native, endedBy))
-	if !equalLines(want, got) {
+	want, got := trace.Lines(specWant(sc)), trace.Lines(specView(native, endedBy))
+	if !slices.Equal(want, got) {
 		res.SpecDisagreement = sideBySide(want, got)
 	}
 }

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 )
 
 // A row is one line of a side-by-side diff of two traces: an entry of the
@@ -26,106 +28,34 @@ const (
 	diffMaxRows = 120 // rows at most
 )
 
-// sideBySide diffs want and got by their longest common subsequence, pairs
-// the entries that changed, and keeps diffContext equal rows around each
-// change.
+// sideBySide diffs want and got by their longest common subsequence
+// (trace.Diff), pairs the entries that changed, and keeps diffContext equal
+// rows around each change.
 func sideBySide(want, got []string) []row {
-	// Diff only what lies between the common prefix and suffix, which
-	// keeps the table below small for long traces that differ a little.
-	prefix := 0
-	for prefix < min(len(want), len(got)) && want[prefix] == got[prefix] {
-		prefix++
-	}
-	suffix := 0
-	for suffix < min(len(want), len(got))-prefix && want[len(want)-1-suffix] == got[len(got)-1-suffix] {
-		suffix++
-	}
+	edits := trace.Diff(want, got)
 	var rows []row
-	for i := range prefix {
-		rows = append(rows, row{Op: "same", Left: want[i], Right: got[i], LeftIndex: i, RightIndex: i})
-	}
-	rows = append(rows, diffMiddle(want[prefix:len(want)-suffix], got[prefix:len(got)-suffix], prefix)...)
-	for k := suffix; k > 0; k-- {
-		i, j := len(want)-k, len(got)-k
-		rows = append(rows, row{Op: "same", Left: want[i], Right: got[j], LeftIndex: i, RightIndex: j})
-	}
-	return trimRows(rows)
-}
-
-// diffMiddle diffs a and b, which start at index offset in want and got.
-// Runs of deletions followed by additions become changes, side by side.
-func diffMiddle(a, b []string, offset int) []row {
-	type op struct {
-		kind byte // ' ', '-', '+'
-		i, j int
-	}
-	var ops []op
-	if len(a)*len(b) > 1<<22 {
-		// Too long for the quadratic table: entry by entry.
-		for k := range max(len(a), len(b)) {
-			if k < len(a) {
-				ops = append(ops, op{'-', k, -1})
-			}
-			if k < len(b) {
-				ops = append(ops, op{'+', -1, k})
-			}
-		}
-	} else {
-		// lcs[i][j] is the length of the longest common subsequence of
-		// a[i:] and b[j:].
-		lcs := make([][]int, len(a)+1)
-		for i := range lcs {
-			lcs[i] = make([]int, len(b)+1)
-		}
-		for i := len(a) - 1; i >= 0; i-- {
-			for j := len(b) - 1; j >= 0; j-- {
-				if a[i] == b[j] {
-					lcs[i][j] = lcs[i+1][j+1] + 1
-				} else {
-					lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-				}
-			}
-		}
-		for i, j := 0, 0; i < len(a) || j < len(b); {
-			switch {
-			case i < len(a) && j < len(b) && a[i] == b[j]:
-				ops = append(ops, op{' ', i, j})
-				i++
-				j++
-			case i < len(a) && (j == len(b) || lcs[i+1][j] >= lcs[i][j+1]):
-				ops = append(ops, op{'-', i, -1})
-				i++
-			default:
-				ops = append(ops, op{'+', -1, j})
-				j++
-			}
-		}
-	}
-
-	var rows []row
-	for k := 0; k < len(ops); {
-		if ops[k].kind == ' ' {
-			i, j := ops[k].i, ops[k].j
-			rows = append(rows, row{Op: "same", Left: a[i], Right: b[j], LeftIndex: offset + i, RightIndex: offset + j})
+	for k := 0; k < len(edits); {
+		if e := edits[k]; e.Op == ' ' {
+			rows = append(rows, row{Op: "same", Left: want[e.I], Right: got[e.J], LeftIndex: e.I, RightIndex: e.J})
 			k++
 			continue
 		}
 		// A run of changes: pair its deletions with its additions.
 		var dels, adds []int
-		for ; k < len(ops) && ops[k].kind != ' '; k++ {
-			if ops[k].kind == '-' {
-				dels = append(dels, ops[k].i)
+		for ; k < len(edits) && edits[k].Op != ' '; k++ {
+			if edits[k].Op == '-' {
+				dels = append(dels, edits[k].I)
 			} else {
-				adds = append(adds, ops[k].j)
+				adds = append(adds, edits[k].J)
 			}
 		}
 		for n := range max(len(dels), len(adds)) {
 			r := row{LeftIndex: -1, RightIndex: -1}
 			if n < len(dels) {
-				r.Left, r.LeftIndex = a[dels[n]], offset+dels[n]
+				r.Left, r.LeftIndex = want[dels[n]], dels[n]
 			}
 			if n < len(adds) {
-				r.Right, r.RightIndex = b[adds[n]], offset+adds[n]
+				r.Right, r.RightIndex = got[adds[n]], adds[n]
 			}
 			switch {
 			case n < len(dels) && n < len(adds):
@@ -138,7 +68,7 @@ func diffMiddle(a, b []string, offset int) []row {
 			rows = append(rows, r)
 		}
 	}
-	return rows
+	return trimRows(rows)
 }
 
 // trimRows keeps diffContext equal rows around each change, puts a gap row

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
@@ -48,17 +50,17 @@ func TestSpecView(t *testing.T) {
 	if !ok {
 		t.Fatal("no scenario simple")
 	}
-	golden, err := readGolden(goldenDir + "/simple.golden")
+	golden, err := trace.ReadFile(goldenDir + "/simple.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := lines(specWant(sc))
+	want := trace.Lines(specWant(sc))
 	for _, view := range [][]Entry{specView(golden, ""), specView(golden, "close-after")} {
-		if got := lines(view); !equalLines(got, want) {
+		if got := trace.Lines(view); !slices.Equal(got, want) {
 			t.Errorf("spec view\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	}
-	if got := lines(specView(golden[:2], "timeout")); got[len(got)-1] != `{"type":"timeout"}` {
+	if got := trace.Lines(specView(golden[:2], "timeout")); got[len(got)-1] != `{"type":"timeout"}` {
 		t.Errorf("a timed-out trace ends with %s", got[len(got)-1])
 	}
 }
@@ -70,11 +72,11 @@ func TestExpectedMessageShortens(t *testing.T) {
 	if !ok {
 		t.Fatal("no scenario long-line")
 	}
-	golden, err := readGolden(goldenDir + "/long-line.golden")
+	golden, err := trace.ReadFile(goldenDir + "/long-line.golden")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := lines(specView(golden, "")), lines(specWant(sc)); !equalLines(got, want) {
+	if got, want := trace.Lines(specView(golden, "")), trace.Lines(specWant(sc)); !slices.Equal(got, want) {
 		t.Errorf("spec view\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"unicode/utf16"
+	"slices"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
@@ -37,7 +35,7 @@ type expectation struct {
 func expect(sc scenario.Scenario, goldenDir string) (expectation, error) {
 	if goldenDir != "" {
 		path := filepath.Join(goldenDir, sc.Name+".golden")
-		want, err := readGolden(path)
+		want, err := trace.ReadFile(path)
 		if err == nil {
 			return expectation{Source: fromGolden, Golden: path, Want: want}, nil
 		}
@@ -48,18 +46,6 @@ func expect(sc scenario.Scenario, goldenDir string) (expectation, error) {
 	return expectation{Source: fromSpec, Want: specWant(sc)}, nil
 }
 
-func readGolden(path string) ([]Entry, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var entries []Entry
-	if err := json.Unmarshal(b, &entries); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return entries, nil
-}
-
 // check compares a trace with the expectation and returns what differs, or
 // nil.
 func (x expectation) check(tr Trace) (want, got []Entry, ok bool) {
@@ -67,7 +53,7 @@ func (x expectation) check(tr Trace) (want, got []Entry, ok bool) {
 	if x.Source == fromSpec {
 		got = specView(tr.Entries, tr.EndedBy)
 	}
-	return want, got, equalLines(lines(want), lines(got))
+	return want, got, slices.Equal(trace.Lines(want), trace.Lines(got))
 }
 
 // specWant is the spec view of what a conforming client does in sc: the
@@ -125,39 +111,10 @@ func specView(entries []Entry, endedBy string) []Entry {
 
 // expectedMessage is the entry that web/trace.js records for e.
 func expectedMessage(e scenario.Event) Entry {
-	data, length, hash := shorten(e.Data)
+	data, length, hash := trace.Shorten(e.Data)
 	entry := Entry{Type: "message", Event: &e.Type, Data: &data, LastEventID: &e.LastEventID}
 	if hash != "" {
 		entry.DataLength, entry.DataHash = &length, hash
 	}
 	return entry
-}
-
-// shorten does what web/trace.js does to data longer than 256 UTF-16 code
-// units: it keeps the first 64 and the last 32 code units, and gives the
-// length and the FNV-1a hash of the code units.
-func shorten(s string) (data string, length int, hash string) {
-	u := utf16.Encode([]rune(s))
-	if len(u) <= 256 {
-		return s, len(u), ""
-	}
-	h := uint32(0x811c9dc5)
-	for _, c := range u {
-		h ^= uint32(c)
-		h *= 0x01000193
-	}
-	short := string(utf16.Decode(u[:64])) + "…" + string(utf16.Decode(u[len(u)-32:]))
-	return short, len(u), fmt.Sprintf("%08x", h)
-}
-
-func equalLines(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

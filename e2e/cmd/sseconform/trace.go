@@ -1,95 +1,24 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 )
 
-// Entry is one entry of a trace, as web/trace.js records it. The pointer
-// fields are absent from some types of entry; a present empty string differs
-// from an absent one. It is the Entry of the e2e tests, so that golden files
-// read and compare alike.
-type Entry struct {
-	Type        string  `json:"type"`
-	Event       *string `json:"event,omitempty"`
-	Data        *string `json:"data,omitempty"`
-	DataType    string  `json:"dataType,omitempty"`
-	DataLength  *int    `json:"dataLength,omitempty"`
-	DataHash    string  `json:"dataHash,omitempty"`
-	LastEventID *string `json:"lastEventId,omitempty"`
-	Origin      *string `json:"origin,omitempty"`
-	ReadyState  *int    `json:"readyState,omitempty"`
-}
-
-// Line is the compact JSON of an entry, the unit that traces are compared
-// and shown by. It leaves "<" and ">" as they are, for "<self>", and writes
-// U+FFFD REPLACEMENT CHARACTER as \ufffd, so that a reader can tell it from
-// any other character a terminal cannot show.
-func (e Entry) Line() string {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(e); err != nil {
-		panic(err) // Entry has only strings and numbers.
-	}
-	return strings.ReplaceAll(strings.TrimSuffix(b.String(), "\n"), "\uFFFD", `\ufffd`)
-}
-
-func lines(entries []Entry) []string {
-	out := make([]string, len(entries))
-	for i, e := range entries {
-		out[i] = e.Line()
-	}
-	return out
-}
-
-// Trace is the result of sseTrace.run in web/trace.js.
-type Trace struct {
-	Entries []Entry `json:"trace"`
-
-	// EndedBy says what ended the trace: "closed" (an error event with
-	// readyState CLOSED), "close-after", "max-errors" or "timeout".
-	EndedBy string `json:"endedBy"`
-
-	// AllMessageEvents and AllTargetsSource report whether every message
-	// event was a MessageEvent whose target was the source.
-	AllMessageEvents bool `json:"allMessageEvents"`
-	AllTargetsSource bool `json:"allTargetsSource"`
-	MessageEvents    int  `json:"messageEvents"`
-
-	// API is what the source looked like right after its construction.
-	API struct {
-		InitialReadyState int   `json:"initialReadyState"`
-		URLResolved       bool  `json:"urlResolved"`
-		WithCredentials   bool  `json:"withCredentials"`
-		IsEventTarget     bool  `json:"isEventTarget"`
-		Constants         []int `json:"constants"`
-	} `json:"api"`
-
-	// PolyfillReady is the state of WasmEventSource.ready when the trace
-	// ended, or "n/a".
-	PolyfillReady string `json:"polyfillReady"`
-
-	// NativeConstructed counts the native EventSource objects that were
-	// made on a wasm or script page.
-	NativeConstructed int `json:"nativeConstructed"`
-}
-
-// traceOptions are the options of sseTrace.run.
-type traceOptions struct {
-	Impl       string   `json:"impl"`
-	URL        string   `json:"url"`
-	Events     []string `json:"events"`
-	CloseAfter int      `json:"closeAfter"`
-	MaxErrors  int      `json:"maxErrors"`
-	TimeoutMs  int64    `json:"timeoutMs"`
-}
+// The traces of web/trace.js, as package trace reads and compares them:
+// the same types as the e2e tests', so that golden files read and compare
+// alike.
+type (
+	Entry        = trace.Entry
+	Trace        = trace.Trace
+	traceOptions = trace.Options
+)
 
 // runTrace opens the harness page of an implementation in t and runs one
 // trace in it. With ready, a wasm trace starts once WasmEventSource.ready
