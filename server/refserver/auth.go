@@ -143,10 +143,7 @@ func (s *Server) auth(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "refserver: 401 Unauthorized: "+problem, http.StatusUnauthorized)
 		return
 	}
-	n, perr := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
-	if perr != nil || n < 0 {
-		n = 0
-	}
+	n := resumePoint(r)
 	s.sessions.wroteHeader(rec, http.StatusOK)
 	out, err := startEventStream(w)
 	if err != nil {

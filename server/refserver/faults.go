@@ -6,7 +6,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
 	"time"
 )
@@ -133,10 +132,7 @@ func (s *Server) flaky(w http.ResponseWriter, r *http.Request, log *flakyLog) {
 	var err error
 	defer func() { s.finish(rec, r, err) }()
 
-	start, perr := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
-	if perr != nil || start < 0 {
-		start = 0
-	}
+	start := resumePoint(r)
 	if start >= total {
 		s.sessions.wroteHeader(rec, http.StatusNoContent)
 		w.WriteHeader(http.StatusNoContent)

@@ -107,10 +107,7 @@ func (s *Server) counter(w http.ResponseWriter, r *http.Request) {
 	var err error
 	defer func() { s.finish(rec, r, err) }()
 
-	start, perr := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
-	if perr != nil || start < 0 {
-		start = 0
-	}
+	start := resumePoint(r)
 	if start >= total {
 		s.sessions.wroteHeader(rec, http.StatusNoContent)
 		w.WriteHeader(http.StatusNoContent)
@@ -206,10 +203,7 @@ func (s *Server) clock(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	half := time.Duration(interval) * time.Millisecond / 2
-	n, perr := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
-	if perr != nil || n < 0 {
-		n = 0
-	}
+	n := resumePoint(r)
 	out, err := startEventStream(w)
 	if err != nil {
 		return
@@ -262,6 +256,17 @@ func (s *Server) finish(rec *requestRecord, r *http.Request, err error) {
 
 // intParam returns the query parameter name as an integer in [lo, hi], or
 // def when it is absent.
+// resumePoint is the number of the last event a client of a numbered
+// stream has seen: its Last-Event-ID when that is a non-negative decimal
+// integer, else 0, so that the stream starts from the beginning.
+func resumePoint(r *http.Request) int64 {
+	n, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
+	if err != nil || n < 0 {
+		return 0
+	}
+	return n
+}
+
 func intParam(q url.Values, name string, def, lo, hi int64) (int64, error) {
 	v := q.Get(name)
 	if v == "" {

@@ -301,3 +301,26 @@ func checkStreamHeader(t *testing.T, resp *http.Response) {
 		}
 	}
 }
+
+func TestResumePoint(t *testing.T) {
+	for _, tt := range []struct {
+		header string
+		want   int64
+	}{
+		{"", 0},
+		{"7", 7},
+		{"0", 0},
+		{"-3", 0},
+		{"7a", 0},
+		{" 7", 0},
+		{"99999999999999999999", 0}, // beyond int64
+	} {
+		r := httptest.NewRequest("GET", "/sse/counter", nil)
+		if tt.header != "" {
+			r.Header.Set("Last-Event-ID", tt.header)
+		}
+		if got := resumePoint(r); got != tt.want {
+			t.Errorf("Last-Event-ID %q: resume point %d, want %d", tt.header, got, tt.want)
+		}
+	}
+}
