@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
@@ -57,23 +58,13 @@ type reporter interface {
 func newTabReporting(t *testing.T, r reporter) context.Context {
 	t.Helper()
 	env.tabs <- struct{}{}
-	ctx, cancel := chromedp.NewContext(env.browser)
-
-	// Console opens the tab and subscribes before anything runs in it.
-	messages := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			reportConsole(r, m)
-		}
-	}()
+	ctx, closeTab, err := headless.OpenTab(env.browser, func(m chromedp.ConsoleMessage) { reportConsole(r, m) })
+	if err != nil {
+		<-env.tabs
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
-		cancel()
-		<-done
+		closeTab()
 		<-env.tabs
 	})
 	return ctx
@@ -86,26 +77,23 @@ func reportConsole(t reporter, m chromedp.ConsoleMessage) {
 	if m.URL != "" {
 		where = fmt.Sprintf(" (%s:%d)", strings.TrimPrefix(m.URL, env.server.URL), m.Line+1)
 	}
-	switch {
-	case m.IsException():
-		stack := ""
-		if m.Stack != nil {
-			for _, f := range m.Stack.CallFrames {
-				name := f.FunctionName
-				if name == "" {
-					name = "<anonymous>"
-				}
-				stack += fmt.Sprintf("\n\tat %s (%s:%d:%d)", name,
-					strings.TrimPrefix(f.URL, env.server.URL), f.LineNumber+1, f.ColumnNumber+1)
-			}
-		}
-		t.Errorf("uncaught exception in the page: %s%s%s", m.Text, where, stack)
-	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
-		// wasm_exec.js writes the Go runtime's stderr to console.log.
-		t.Errorf("the Go runtime in the page died: %s%s", m.Text, where)
-	default:
+	what, ok := headless.PageProblem(m)
+	if !ok {
 		t.Logf("console.%s%s", m, where)
+		return
 	}
+	stack := ""
+	if m.IsException() && m.Stack != nil {
+		for _, f := range m.Stack.CallFrames {
+			name := f.FunctionName
+			if name == "" {
+				name = "<anonymous>"
+			}
+			stack += fmt.Sprintf("\n\tat %s (%s:%d:%d)", name,
+				strings.TrimPrefix(f.URL, env.server.URL), f.LineNumber+1, f.ColumnNumber+1)
+		}
+	}
+	t.Errorf("%s: %s%s%s", what, m.Text, where, stack)
 }
 
 // openHarness loads web/harness.html for impl in the tab and waits until it

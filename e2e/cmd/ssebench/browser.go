@@ -54,8 +54,7 @@ func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium,
 // pages, and the deaths of the Go runtime in them, as problems.
 type tab struct {
 	ctx      context.Context
-	cancel   context.CancelFunc
-	done     chan struct{}
+	closeTab func()
 	label    string
 	mu       sync.Mutex
 	problems []string
@@ -64,23 +63,12 @@ type tab struct {
 // newTab opens a tab as a child of parent (the browser's context, or
 // another tab's to share its browser context), with opts.
 func (c *chromium) newTab(parent context.Context, label string, opts ...chromedp.ContextOption) (*tab, error) {
-	ctx, cancel := chromedp.NewContext(parent, opts...)
-	t := &tab{ctx: ctx, cancel: cancel, done: make(chan struct{}), label: label}
-	// Console opens the tab and subscribes before anything runs in it.
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(t.done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			t.console(c, m)
-		}
-	}()
-	if err := chromedp.Do(ctx); err != nil {
-		t.close()
-		return nil, fmt.Errorf("open a tab: %w", err)
+	t := &tab{label: label}
+	ctx, closeTab, err := headless.OpenTab(parent, func(m chromedp.ConsoleMessage) { t.console(c, m) }, opts...)
+	if err != nil {
+		return nil, err
 	}
+	t.ctx, t.closeTab = ctx, closeTab
 	// chromedp enables the Network domain in every tab. Then the browser
 	// reports each chunk of a response, and each message of a native
 	// EventSource with its data, to the DevTools client: a cost per event
@@ -113,20 +101,13 @@ func (t *tab) setCacheDisabled(disabled bool) error {
 }
 
 func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
-	problem := ""
-	switch {
-	case m.IsException():
-		problem = "uncaught exception: " + m.Text
-	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
-		// wasm_exec.js writes the Go runtime's stderr to console.log.
-		problem = "the Go runtime died: " + m.Text
-	}
-	if problem != "" {
+	what, problem := headless.PageProblem(m)
+	if problem {
 		t.mu.Lock()
-		t.problems = append(t.problems, problem)
+		t.problems = append(t.problems, what+": "+m.Text)
 		t.mu.Unlock()
 	}
-	if c.verbose || problem != "" {
+	if c.verbose || problem {
 		fmt.Fprintf(c.log, "ssebench: [%s] console.%s\n", t.label, m)
 	}
 }
@@ -142,10 +123,7 @@ func (t *tab) problem() string {
 }
 
 // close closes the tab and, when it made one, its browser context.
-func (t *tab) close() {
-	t.cancel()
-	<-t.done
-}
+func (t *tab) close() { t.closeTab() }
 
 // navigate loads url in the tab and waits for its load event.
 func (t *tab) navigate(url string, timeout time.Duration) error {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
 	"sync"
 
 	"github.com/chromedp/chromedp"
@@ -35,10 +34,9 @@ func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium,
 // page, and the deaths of the Go runtime in it, as problems, and the
 // browser's log entries (CORS errors, for one) as notes.
 type tab struct {
-	ctx    context.Context
-	cancel context.CancelFunc
-	done   chan struct{}
-	label  string
+	ctx      context.Context
+	closeTab func()
+	label    string
 
 	mu       sync.Mutex
 	problems []string
@@ -47,35 +45,20 @@ type tab struct {
 
 // newTab opens a tab of the browser.
 func (c *chromium) newTab(label string) (*tab, error) {
-	ctx, cancel := chromedp.NewContext(c.ctx)
-	t := &tab{ctx: ctx, cancel: cancel, done: make(chan struct{}), label: label}
-	// Console opens the tab and subscribes before anything runs in it.
-	messages := chromedp.Console(ctx)
-	go func() {
-		defer close(t.done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			t.console(c, m)
-		}
-	}()
-	if err := chromedp.Do(ctx); err != nil {
-		t.close()
-		return nil, fmt.Errorf("open a tab: %w", err)
+	t := &tab{label: label}
+	ctx, closeTab, err := headless.OpenTab(c.ctx, func(m chromedp.ConsoleMessage) { t.console(c, m) })
+	if err != nil {
+		return nil, err
 	}
+	t.ctx, t.closeTab = ctx, closeTab
 	return t, nil
 }
 
 func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
 	t.mu.Lock()
-	switch {
-	case m.IsException():
-		t.problems = append(t.problems, "uncaught exception in the page: "+m.Text)
-	case strings.HasPrefix(m.Text, "panic: ") || strings.HasPrefix(m.Text, "fatal error: "):
-		// wasm_exec.js writes the Go runtime's stderr to console.log.
-		t.problems = append(t.problems, "the Go runtime in the page died: "+m.Text)
-	default:
+	if what, ok := headless.PageProblem(m); ok {
+		t.problems = append(t.problems, what+": "+m.Text)
+	} else {
 		t.logs = append(t.logs, fmt.Sprintf("console.%s", m))
 	}
 	t.mu.Unlock()
@@ -99,7 +82,4 @@ func (t *tab) consoleLogs() []string {
 }
 
 // close closes the tab.
-func (t *tab) close() {
-	t.cancel()
-	<-t.done
-}
+func (t *tab) close() { t.closeTab() }
