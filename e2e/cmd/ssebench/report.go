@@ -291,6 +291,18 @@ func targets(rep *Report) []Target {
 	notMeasured := func(goal, why string) {
 		out = append(out, Target{Goal: goal, Status: "n/a", Detail: why})
 	}
+	// measured says whether goal can be judged: it notes the goal as not
+	// measured, with the first reason, when any of whys says what is
+	// missing.
+	measured := func(goal string, whys ...string) bool {
+		for _, why := range whys {
+			if why != "" {
+				notMeasured(goal, why)
+				return false
+			}
+		}
+		return true
+	}
 	check := func(goal string, pass bool, detail string, args ...any) {
 		status := "MISS"
 		if pass {
@@ -340,34 +352,19 @@ func targets(rep *Report) []Target {
 		goal := label + ": wasm ≤ 1.0× the fastest JS peer"
 		wasm, why := get(wl, "wasm", "ms")
 		name, best, why2 := peer(wl)
-		switch {
-		case why != "":
-			notMeasured(goal, why)
-		case why2 != "":
-			notMeasured(goal, why2)
-		default:
+		if measured(goal, why, why2) {
 			check(goal, wasm <= best, "wasm %s vs %s %s: %.2f×", ms(wasm), name, ms(best), wasm/best)
 		}
 		if wl == "100k" {
 			goal := label + fmt.Sprintf(": wasm ≥ %g× faster than native", targetNativeSpeedup)
 			native, why2 := get(wl, "native", "ms")
-			switch {
-			case why != "":
-				notMeasured(goal, why)
-			case why2 != "":
-				notMeasured(goal, why2)
-			default:
+			if measured(goal, why, why2) {
 				check(goal, native/wasm >= targetNativeSpeedup, "wasm %s vs native %s: %s", ms(wasm), ms(native), speed(wasm, native))
 			}
 		} else {
 			goal := label + fmt.Sprintf(": wasm ≤ %g× the floor", targetFloorRatio)
 			floor, why2 := get(wl, "floor", "ms")
-			switch {
-			case why != "":
-				notMeasured(goal, why)
-			case why2 != "":
-				notMeasured(goal, why2)
-			default:
+			if measured(goal, why, why2) {
 				check(goal, wasm <= targetFloorRatio*floor, "wasm %s vs floor %s: %.2f×", ms(wasm), ms(floor), wasm/floor)
 			}
 		}
@@ -376,12 +373,7 @@ func targets(rep *Report) []Target {
 	goal := "latency: wasm p99 no worse than native"
 	wasm, why := get("latency", "wasm", "p99")
 	native, why2 := get("latency", "native", "p99")
-	switch {
-	case why != "":
-		notMeasured(goal, why)
-	case why2 != "":
-		notMeasured(goal, why2)
-	default:
+	if measured(goal, why, why2) {
 		check(goal, wasm <= native, "wasm p99 %s vs native p99 %s", ms(wasm), ms(native))
 	}
 
@@ -396,12 +388,7 @@ func targets(rep *Report) []Target {
 	goal = fmt.Sprintf("first event within %g ms of native on a cold page", targetFirstEventMs)
 	wasm, why = get("ttfe", "wasm", "cold")
 	native, why2 = get("ttfe", "native", "cold")
-	switch {
-	case why != "":
-		notMeasured(goal, why)
-	case why2 != "":
-		notMeasured(goal, why2)
-	default:
+	if measured(goal, why, why2) {
 		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
 	}
 
