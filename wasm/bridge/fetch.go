@@ -173,13 +173,13 @@ func (c *connection) chunk(value safejs.Value) {
 	// The shim passes undefined for a chunk that is not a Uint8Array;
 	// the bound on the length guards the module against a body that lies
 	// about its size.
-	invalid := value.IsUndefined()
-	n, err := 0, error(nil)
-	if !invalid {
-		n, err = value.Length()
-		invalid = err != nil || n < 0 || n > maxChunk
+	n := -1
+	if !value.IsUndefined() {
+		if length, err := value.Length(); err == nil {
+			n = length
+		}
 	}
-	if invalid {
+	if n < 0 || n > maxChunk {
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, errors.New("eventsource-wasm: the body gave an invalid chunk"))
 		return
 	}
