@@ -16,8 +16,8 @@
 // and a scan for "\n\n": the least work a JavaScript client can do),
 // event-floor (the floor plus a real MessageEvent dispatched on an
 // EventTarget for each event: the least work an EventSource that gives its
-// listeners DOM events can do) and the npm peers, which ssebench installs into .cache/bench with npm and bundles
-// with esbuild at bench time. Each implementation runs in the pages of
+// listeners DOM events can do) and the npm peers, which ssebench installs
+// into .cache/bench with npm and bundles with esbuild at bench time. Each implementation runs in the pages of
 // web/bench through a small adapter (web/bench/adapters, web/bench/peers).
 //
 // The workloads are listed by -help. Each measurement runs in a fresh tab,
