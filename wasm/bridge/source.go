@@ -20,6 +20,10 @@ const (
 	defaultMaxEventSize = 32 << 20
 )
 
+// keepReadBuffer is the capacity up to which a source always keeps its read
+// buffer (see readBuffer).
+const keepReadBuffer = 4 << 20
+
 // injectFault, when set (only in a module built with the faultinject tag;
 // see faultinject.go), may fail on purpose at each chunk of a source.
 var injectFault func(url string)
@@ -83,10 +87,13 @@ func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value)
 	return s, nil
 }
 
-// readBuffer returns a buffer of n bytes, reusing the last one when it is
-// large enough and not oversized.
+// readBuffer returns a buffer of n bytes. A stream's chunks are alike in
+// size, so it reuses the last buffer when it is large enough, unless it is
+// both over keepReadBuffer and more than four times n: one burst does not
+// hold memory for ever, and steady streams do not allocate (and clear, and
+// collect) a buffer per chunk.
 func (s *source) readBuffer(n int) []byte {
-	if cap(s.buf) < n || cap(s.buf) > 4*max(n, 64<<10) {
+	if cap(s.buf) < n || cap(s.buf) > keepReadBuffer && cap(s.buf) > 4*n {
 		s.buf = make([]byte, n)
 	}
 	return s.buf[:n]

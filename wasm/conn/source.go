@@ -11,6 +11,7 @@ package conn
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/batch"
@@ -211,6 +212,9 @@ func (s *Source) Chunk(attempt int, b []byte) {
 		return
 	}
 	s.touch()
+	// A chunk's batch is about as long as the chunk: make room once
+	// rather than grow by doubling while decoding.
+	s.events = slices.Grow(s.events, len(b))
 	err := s.decoder.Feed(b, (*feeder)(s))
 	if id := s.decoder.LastEventID(); !bytes.Equal(id, s.reportedID) {
 		// An id field in an event without data changed the last event
@@ -221,7 +225,7 @@ func (s *Source) Chunk(attempt int, b []byte) {
 	if len(s.events) > 0 {
 		// Dispatch may close the source; what follows checks attempt.
 		s.cfg.Listener.Dispatch(s.events)
-		s.events = shrink(s.events)
+		s.events = reuse(s.events, len(s.events))
 	}
 	if err != nil && attempt == s.attempt {
 		s.fail(attempt, &Error{Reason: ReasonTooLarge, Err: err})
@@ -395,9 +399,16 @@ func trimHTTPSpace(s string) string {
 	return s
 }
 
-// shrink empties a buffer, releasing it if one large chunk grew it.
-func shrink(b []byte) []byte {
-	if cap(b) > 64<<10 {
+// keepBatch is the capacity up to which reuse always keeps a buffer.
+const keepBatch = 4 << 20
+
+// reuse empties a buffer for the next chunk. A stream's chunks are alike in
+// size, so it keeps the buffer's memory for them rather than allocate (and
+// clear, and collect) a new one each time; it lets a buffer go only when it
+// is larger than keepBatch and more than four times the n bytes the last
+// chunk needed, so that one burst does not hold memory for ever.
+func reuse(b []byte, n int) []byte {
+	if cap(b) > keepBatch && cap(b) > 4*n {
 		return nil
 	}
 	return b[:0]

@@ -422,3 +422,52 @@ func TestFailForGood(t *testing.T) {
 	h.src.FailForGood(ReasonInternal, errors.New("again"))
 	h.expect("connect 1", "open OPEN", "abort 1", "error internal CLOSED reconnect=false delay=0s")
 }
+
+// byteCounter is a Listener that only counts the batch bytes it is given,
+// so that a test can measure the Source's own allocations.
+type byteCounter struct {
+	*harness
+	batchBytes int
+}
+
+func (c *byteCounter) Dispatch(b []byte) { c.batchBytes += len(b) }
+
+// A steady stream reuses its batch and decoder buffers: decoding a chunk
+// allocates nothing once the first chunks have sized them, even for
+// chunks and events far larger than the 64 KiB a buffer used to be
+// limited to. A burst larger than the buffers keep lets its memory go.
+func TestChunksReuseBuffers(t *testing.T) {
+	h := &harness{t: t, clock: &fakeClock{}}
+	listener := &byteCounter{harness: h}
+	h.src = New(Config{URL: "http://example.test/stream", Transport: h, Listener: listener, Clock: h.clock})
+	h.src.Start()
+	h.ok("text/event-stream")
+
+	for _, tc := range []struct {
+		name       string
+		event      string
+		perChunk   int
+		batchBytes int // of the batch of one chunk
+	}{
+		{"2 MiB chunks of 1000 B events", "data: " + strings.Repeat("x", 1000) + "\n\n", 2 << 10, 2 << 10 * (3 + len("message") + 1000)},
+		{"chunks of one 100 KiB event", "data: " + strings.Repeat("y", 100<<10) + "\n\n", 1, 3 + len("message") + 100<<10},
+	} {
+		chunk := []byte(strings.Repeat(tc.event, tc.perChunk))
+		h.src.Chunk(h.last, chunk) // sizes the buffers
+		listener.batchBytes = 0
+		allocs := testing.AllocsPerRun(10, func() { h.src.Chunk(h.last, chunk) })
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per chunk, want 0", tc.name, allocs)
+		}
+		if want := 11 * tc.batchBytes; listener.batchBytes != want {
+			t.Errorf("%s: %d batch bytes dispatched, want %d", tc.name, listener.batchBytes, want)
+		}
+	}
+
+	burst := []byte("data: " + strings.Repeat("z", 2*keepBatch) + "\n\n")
+	h.src.Chunk(h.last, burst)
+	h.src.Chunk(h.last, []byte("data: small\n\n"))
+	if c := cap(h.src.events); c > keepBatch {
+		t.Errorf("after a %d-byte burst and a small chunk the batch buffer keeps %d bytes", len(burst), c)
+	}
+}

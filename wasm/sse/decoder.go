@@ -69,8 +69,10 @@ func (e *LimitError) Error() string {
 func (e *LimitError) Unwrap() error { return e.Err }
 
 // keepCapacity is the largest buffer capacity kept across events; a buffer
-// that grew beyond it for one large event is released afterwards.
-const keepCapacity = 64 << 10
+// that grew beyond it for one large event is released afterwards. Events
+// of up to about a mebibyte reuse their buffers: allocating, clearing and
+// collecting one per event cost more than decoding it.
+const keepCapacity = 1 << 20
 
 var (
 	messageType = []byte("message")

@@ -257,7 +257,7 @@ func TestDecoderStaysFailedUntilReset(t *testing.T) {
 func TestDecoderReleasesLargeBuffers(t *testing.T) {
 	d := &Decoder{}
 	r := &recorder{}
-	big := "data: " + strings.Repeat("x", 1<<20) + "\n\n"
+	big := "data: " + strings.Repeat("x", 2*keepCapacity) + "\n\n"
 	if err := d.Feed([]byte(big[:1000]), r); err != nil {
 		t.Fatal(err)
 	}
