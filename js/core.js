@@ -55,6 +55,12 @@ function eventSourceWasm(moduleURL) {
   const queued = new Set(); // sources waiting for the module
   const live = new Map(); // Go's source ids to the sources it serves
   let loadError = null;
+  // The module's linear memory, once it is instantiated. Body bytes go in
+  // and batches of events come out through it (see readInto and
+  // #dispatch), never as JavaScript objects handed to Go: the Go runtime
+  // holds every object it is given until its own next garbage collection,
+  // which a stream of large chunks may not cause for a long time.
+  let moduleMemory = null;
   let startSource; // (source) → void: hands a queued source to the module
   let failSource; // (source, reason, message) → void: closes it with an error
 
@@ -86,6 +92,7 @@ function eventSourceWasm(moduleURL) {
     } catch (err) {
       throw new Error(`eventsource-wasm: could not compile ${moduleURL}: ${err}`);
     }
+    moduleMemory = instance.exports.mem;
     runtime.argv = ["eventsource-wasm", HOST];
     runtime.run(instance).then(() => {
       // Promises that settle later would still call the dead program's
@@ -315,19 +322,42 @@ function eventSourceWasm(moduleURL) {
     }, { highWaterMark: 0 });
   }
 
-  // readChunk reads the next chunk of a body for the module. It costs the
-  // module one call where reading the promise, its result and the result's
-  // fields would cost five, each with a property name to decode: with one
-  // small event per chunk, those calls were most of the work. onChunk gets
-  // the chunk; null at the end of the body; undefined for a chunk that is
-  // not a Uint8Array (a stream given to fromReadableStream may hold
-  // anything). onError gets the reason the read failed.
-  function readChunk(reader, onChunk, onError) {
-    reader.read().then(
-      ({ done, value }) => onChunk(done ? null : value instanceof Uint8Array ? value : undefined),
-      onError,
-    );
+  // What readInto reports instead of a number of bytes.
+  const END_OF_BODY = -1;
+  const INVALID_CHUNK = -2;
+
+  const unread = new WeakMap(); // reader → the rest of a chunk the module had no room for
+
+  // readInto reads the next bytes of a body for the module: it writes at
+  // most capacity of them into the module's memory at address, from the
+  // rest of the last chunk or else from the reader's next chunk, then calls
+  // onRead with their number, END_OF_BODY, or INVALID_CHUNK for a chunk
+  // that is not a Uint8Array (a stream given to fromReadableStream may hold
+  // anything). onError gets the reason a read failed. Each call ends in one
+  // call to onRead or onError, in a later microtask: one call into the
+  // module per chunk, with a number rather than an object.
+  function readInto(reader, address, capacity, onRead, onError) {
+    const rest = unread.get(reader);
+    if (rest) {
+      unread.delete(reader);
+      queueMicrotask(() => onRead(copyIn(reader, rest, address, capacity)));
+      return;
+    }
+    reader.read().then(({ done, value }) => {
+      if (done) onRead(END_OF_BODY);
+      else if (!(value instanceof Uint8Array)) onRead(INVALID_CHUNK);
+      else onRead(copyIn(reader, value, address, capacity));
+    }, onError);
   }
+
+  function copyIn(reader, chunk, address, capacity) {
+    const n = Math.min(chunk.byteLength, capacity);
+    new Uint8Array(moduleMemory.buffer, address, n).set(n === chunk.byteLength ? chunk : chunk.subarray(0, n));
+    if (n < chunk.byteLength) unread.set(reader, chunk.subarray(n));
+    return n;
+  }
+
+  const batchDecoder = new TextDecoder();
 
   function join(pieces) {
     let size = 0;
@@ -495,10 +525,10 @@ function eventSourceWasm(moduleURL) {
     #sink() {
       return {
         connect: (lastEventId) => this.#connect(lastEventId),
-        read: readChunk,
+        read: readInto,
         abort: () => this.#abort(),
         opened: (response) => this.#opened(response),
-        dispatch: (batch) => this.#dispatch(batch),
+        dispatch: (address, length) => this.#dispatch(address, length),
         failed: (...args) => this.#failed(...args),
       };
     }
@@ -546,12 +576,15 @@ function eventSourceWasm(moduleURL) {
       }));
     }
 
-    // #dispatch fires the events of one batch: records of type, data and
-    // last event ID, each field after a CR (see wasm/batch). A record with
+    // #dispatch fires the events of one batch, the length bytes of UTF-8
+    // at address in the module's memory, decoded before any handler can
+    // call into the module: records of type, data and last event ID, each
+    // field after a CR (see wasm/batch). A record with
     // an empty type is a change of state instead: a new reconnection time
     // or last event ID. As the standard's dispatch task does, it stops once
     // the source is closed, so close() in a handler drops the rest.
-    #dispatch(batch) {
+    #dispatch(address, length) {
+      const batch = batchDecoder.decode(new Uint8Array(moduleMemory.buffer, address, length));
       const fields = batch.split("\r");
       // Making the MessageEvent is most of the cost of an event, and much
       // of that is Blink converting the type and last event ID strings.

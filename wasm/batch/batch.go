@@ -1,5 +1,6 @@
 // Package batch encodes the events decoded from one response chunk as one
-// string, so that they cross from Go to JavaScript in a single call.
+// UTF-8 text, so that they cross from Go to JavaScript in a single call:
+// the shim decodes it from the module's memory into one string.
 //
 // Crossing the Go/JavaScript boundary costs far more than decoding an event,
 // so the WASM module hands the JavaScript shim one batch per chunk, never one
@@ -12,7 +13,7 @@
 // CR can separate the fields because it never occurs in them: it ends a line
 // in an event stream, and data lines are joined with LF. Beginning each
 // record with CR also keeps a batch from starting with U+FEFF, which the
-// TextDecoder that turns Go strings into JavaScript strings would strip.
+// shim's TextDecoder would strip.
 // The shim splits on CR and reads fields 1, 2, 3, then 4, 5, 6, and so on.
 //
 // A record with an empty type is not an event (every event has a type,

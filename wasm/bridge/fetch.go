@@ -4,13 +4,25 @@ package bridge
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/conn"
 	"github.com/hack-pad/safejs"
 )
 
-// maxChunk is the largest chunk the module accepts in one read.
-const maxChunk = 1 << 30
+// The read buffer of a connection starts at minReadBuffer bytes and
+// doubles, up to maxReadBuffer, each time a read fills it: a chunk larger
+// than the buffer comes in pieces, one read each.
+const (
+	minReadBuffer = 4 << 10
+	maxReadBuffer = 1 << 20
+)
+
+// What the shim's read function reports instead of a number of bytes.
+const (
+	endOfBody    = -1
+	invalidChunk = -2
+)
 
 // A stage is what a connection waits for.
 type stage int
@@ -32,6 +44,11 @@ type connection struct {
 
 	response safejs.Value
 	reader   safejs.Value
+	// buf is where the shim writes what it reads. A pending read holds
+	// its address, so it is never replaced while one is pending, and the
+	// connection keeps it until the last read has settled.
+	buf    []byte
+	filled bool // the last read filled buf
 
 	onValue, onError safejs.Func
 	pending          bool // a promise holds onValue and onError
@@ -153,45 +170,43 @@ func (c *connection) responded(resp safejs.Value) {
 	c.read()
 }
 
-// read asks the shim for the next chunk of the body: its read function
-// calls onValue with the chunk, or null at the end of the body, in one call
-// into the module per chunk.
+// read asks the shim for the next bytes of the body: its read function
+// writes them into c.buf, in the module's memory, and calls onValue with
+// their number, or endOfBody or invalidChunk: one call into the module per
+// chunk, with nothing for the Go runtime to keep a reference to.
 func (c *connection) read() {
+	switch {
+	case c.buf == nil:
+		c.buf = make([]byte, minReadBuffer)
+	case c.filled && len(c.buf) < maxReadBuffer:
+		c.buf = make([]byte, 2*len(c.buf))
+	}
 	c.pending = true
-	if _, err := c.src.read.Invoke(c.reader, c.onValue, c.onError); err != nil {
+	if _, err := c.src.read.Invoke(c.reader, uintptr(unsafe.Pointer(&c.buf[0])), len(c.buf), c.onValue, c.onError); err != nil {
 		c.pending = false
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 	}
 }
 
-// chunk hands one read's bytes to the state machine and reads on.
+// chunk hands the bytes of one read to the state machine and reads on.
 func (c *connection) chunk(value safejs.Value) {
-	if value.IsNull() {
+	n := invalidChunk
+	if value.Type() == safejs.TypeNumber {
+		n, _ = value.Int()
+	}
+	switch {
+	case n == endOfBody:
 		c.src.core.End(c.attempt)
 		return
-	}
-	// The shim passes undefined for a chunk that is not a Uint8Array;
-	// the bound on the length guards the module against a body that lies
-	// about its size.
-	n := -1
-	if !value.IsUndefined() {
-		if length, err := value.Length(); err == nil {
-			n = length
-		}
-	}
-	if n < 0 || n > maxChunk {
+	case n < 0 || n > len(c.buf):
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, errors.New("eventsource-wasm: the body gave an invalid chunk"))
 		return
 	}
-	buf := c.src.readBuffer(n)
-	if _, err := safejs.CopyBytesToGo(buf, value); err != nil {
-		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
-		return
-	}
+	c.filled = n == len(c.buf)
 	if injectFault != nil {
 		injectFault(c.src.url)
 	}
-	c.src.core.Chunk(c.attempt, buf)
+	c.src.core.Chunk(c.attempt, c.buf[:n])
 	if !c.finished {
 		c.read()
 	}

@@ -20,10 +20,6 @@ const (
 	defaultMaxEventSize = 32 << 20
 )
 
-// keepReadBuffer is the capacity up to which a source always keeps its read
-// buffer (see readBuffer).
-const keepReadBuffer = 4 << 20
-
 // injectFault, when set (only in a module built with the faultinject tag;
 // see faultinject.go), may fail on purpose at each chunk of a source.
 var injectFault func(url string)
@@ -31,8 +27,10 @@ var injectFault func(url string)
 // A source serves one WasmEventSource: it is the state machine's Transport
 // and Listener, and reaches the shim through the functions of the sink the
 // shim gave it: connect(lastEventID) → promise of a Response,
-// read(reader, onChunk, onError), abort(), opened(response),
-// dispatch(batch) and failed(...).
+// read(reader, address, capacity, onRead, onError), abort(),
+// opened(response), dispatch(address, length) and failed(...). Body bytes
+// and batches pass through the module's memory, as an address and a length
+// (see connection.read and Dispatch).
 type source struct {
 	m    *module
 	id   int
@@ -41,7 +39,6 @@ type source struct {
 
 	connect, read, abort, opened, dispatch, failed safejs.Value
 	conn                                           *connection // the current attempt, if any
-	buf                                            []byte      // the read buffer, reused
 }
 
 // newSource makes a source from the shim's sink and its normalized options
@@ -87,18 +84,6 @@ func newSource(m *module, id int, sink safejs.Value, url string, o safejs.Value)
 	return s, nil
 }
 
-// readBuffer returns a buffer of n bytes. A stream's chunks are alike in
-// size, so it reuses the last buffer when it is large enough, unless it is
-// both over keepReadBuffer and more than four times n: one burst does not
-// hold memory for ever, and steady streams do not allocate (and clear, and
-// collect) a buffer per chunk.
-func (s *source) readBuffer(n int) []byte {
-	if cap(s.buf) < n || cap(s.buf) > keepReadBuffer && cap(s.buf) > 4*n {
-		s.buf = make([]byte, n)
-	}
-	return s.buf[:n]
-}
-
 // Connect starts an attempt (conn.Transport). The shim sends the request:
 // it knows the URL, and where a redirect led; the module gives it the last
 // event ID.
@@ -132,14 +117,15 @@ func (s *source) Opened(conn.Response) {
 	_, _ = s.opened.Invoke(response)
 }
 
-// Dispatch hands one chunk's events to the shim as one string
-// (conn.Listener). The string is made without a copy: JavaScript decodes
-// the bytes into its own string before the call returns.
+// Dispatch hands one chunk's events to the shim (conn.Listener): it
+// passes where the batch lies in the module's memory, and the shim decodes
+// it into a JavaScript string before it dispatches any event, so no handler
+// that calls into the module can change it first.
 func (s *source) Dispatch(b []byte) {
 	if len(b) == 0 {
 		return
 	}
-	_, _ = s.dispatch.Invoke(unsafe.String(&b[0], len(b)))
+	_, _ = s.dispatch.Invoke(uintptr(unsafe.Pointer(&b[0])), len(b))
 }
 
 // Failed reports an error event to the shim (conn.Listener).
