@@ -26,8 +26,11 @@
 //
 //   ssebench.loaded              resolves once the adapter is loaded and,
 //                                for wasm, WasmEventSource.ready resolved
-//   ssebench.throughput(o)       {url, n, size, stallMs}: from construction
-//                                to the n-th event → {ms, firstMs, events, bad, error}
+//   ssebench.throughput(o)       {url, n, size, stallMs, marks?}: from construction
+//                                to the n-th event → {ms, firstMs, events, bad,
+//                                error, memory}; with marks, a list of event
+//                                counts, memory holds {events, js, wasm} taken
+//                                (after a gc) as each count is reached
 //   ssebench.latency(o)          {url, n, size, stallMs}: ts=1 streams, each
 //                                event's receive time (performance.timeOrigin +
 //                                performance.now()) minus the server's Unix ms
@@ -130,13 +133,15 @@
     if (typeof globalThis.gc === "function") globalThis.gc();
   }
 
-  async function throughput({ url, n, size, stallMs = 10000 }) {
+  async function throughput({ url, n, size, stallMs = 10000, marks = [] }) {
     const impl = await loaded;
     settle();
     return new Promise((resolve) => {
       let count = 0;
       let bad = 0;
       let firstMs = null;
+      const samples = [];
+      let mark = 0; // the index in marks of the next count to sample at
       let close = null;
       let done = false;
       let t0 = 0;
@@ -147,13 +152,17 @@
         done = true;
         stopWatch();
         if (close) close();
-        resolve({ ms: t1 - t0, firstMs, events: count, bad, error: error || null });
+        resolve({ ms: t1 - t0, firstMs, events: count, bad, error: error || null, memory: samples });
       };
       const sink = {
         wantsData: false,
         length(len) {
           if (len !== size) bad++;
           if (++count === 1) firstMs = performance.now() - t0;
+          if (count === marks[mark]) {
+            samples.push({ events: count, ...memory() });
+            mark++;
+          }
           if (count === n) finish();
         },
         data(data) {

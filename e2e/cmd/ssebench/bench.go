@@ -206,7 +206,7 @@ func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) erro
 		}
 	}()
 	for wi, w := range b.cfg.workloads {
-		if w.Kind == size || (w.WasmOnly && im.Name != "wasm") {
+		if w.Kind == size || !w.AppliesTo(im.Name) {
 			continue
 		}
 		res := rep.Workloads[wi].result(im.Name)
@@ -268,6 +268,12 @@ func describe(w workload, v map[string]float64) string {
 		return fmt.Sprintf("p50 %s p99 %s", ms(v["p50"]), ms(v["p99"]))
 	case firstEvent, ready:
 		return fmt.Sprintf("cold %s warm %s", ms(v["cold"]), ms(v["warm"]))
+	case soak, rounds:
+		s := fmt.Sprintf("peak JS heap %s → %s", kib(int64(v["heap_early"])), kib(int64(v["heap_late"])))
+		if _, ok := v["wasm_early"]; ok {
+			s += fmt.Sprintf(", wasm memory %s → %s", kib(int64(v["wasm_early"])), kib(int64(v["wasm_late"])))
+		}
+		return s
 	case concurrent:
 		s := fmt.Sprintf("%s p99 %s heap %s → %s", ms(v["ms"]), ms(v["p99"]), kib(int64(v["heap_before"])), kib(int64(v["heap_during"])))
 		if wasm, ok := v["wasm_during"]; ok {
@@ -291,6 +297,10 @@ func (b *bencher) measure(t *tab, w workload, im impl) (map[string]float64, erro
 		return b.pageLoads(t, im, "")
 	case concurrent:
 		return b.concurrent(t, w, im)
+	case soak:
+		return b.soak(t, w, im)
+	case rounds:
+		return b.rounds(t, w, im)
 	}
 	return nil, fmt.Errorf("workload %s cannot run in the browser", w.Name)
 }
@@ -333,6 +343,11 @@ type streamResult struct {
 	Wasm struct {
 		Before, During, After *float64
 	} `json:"wasm"`
+	Memory []struct {
+		Events int      `json:"events"`
+		JS     *float64 `json:"js"`
+		Wasm   *float64 `json:"wasm"`
+	} `json:"memory"`
 }
 
 // check turns what went wrong in a run into an error.
@@ -405,21 +420,9 @@ func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, e
 	if err := b.openBench(t, b.secure, im); err != nil {
 		return nil, err
 	}
-	// Each stream has a URL of its own, so that no cache lock holds one
-	// request behind another for the same URL.
-	urls := make([]string, w.Streams)
-	for i := range urls {
-		urls[i] = fmt.Sprintf("%s%s&stream=%d", b.secure.URL, w.StreamPath(), i)
-	}
-	r, err := call(t, b.cfg.timeout, "concurrent", map[string]any{"urls": urls, "n": w.N, "size": w.Size, "stallMs": stallMs})
+	r, err := b.concurrentRound(t, w)
 	if err != nil {
 		return nil, err
-	}
-	if err := r.check(t, w.N*w.Streams); err != nil {
-		return nil, err
-	}
-	if r.Protocol != "h2" {
-		return nil, fmt.Errorf("the page came over %q, not h2", r.Protocol)
 	}
 	v := quantileValues(r, map[string]float64{"ms": r.Ms})
 	for key, p := range map[string]*float64{
@@ -431,6 +434,113 @@ func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, e
 		}
 	}
 	return v, nil
+}
+
+// concurrentRound opens the w.Streams streams of w at once in the page of
+// t, which came over HTTP/2, and waits for all their events.
+func (b *bencher) concurrentRound(t *tab, w workload) (streamResult, error) {
+	// Each stream has a URL of its own, so that no cache lock holds one
+	// request behind another for the same URL.
+	urls := make([]string, w.Streams)
+	for i := range urls {
+		urls[i] = fmt.Sprintf("%s%s&stream=%d", b.secure.URL, w.StreamPath(), i)
+	}
+	r, err := call(t, b.cfg.timeout, "concurrent", map[string]any{"urls": urls, "n": w.N, "size": w.Size, "stallMs": stallMs})
+	if err != nil {
+		return r, err
+	}
+	if err := r.check(t, w.N*w.Streams); err != nil {
+		return r, err
+	}
+	if r.Protocol != "h2" {
+		return r, fmt.Errorf("the page came over %q, not h2", r.Protocol)
+	}
+	return r, nil
+}
+
+// soak streams w.N events in one page and samples its memory after each
+// tenth of them. Memory that a gc cannot reclaim may go up and down, as
+// the Go runtime lets go of the JavaScript values it was given only at its
+// own garbage collections, but its peak over the second half of the stream
+// must not be higher than over the first.
+func (b *bencher) soak(t *tab, w workload, im impl) (map[string]float64, error) {
+	if err := b.openBench(t, b.plain, im); err != nil {
+		return nil, err
+	}
+	var marks []int
+	for i := 1; i <= 10; i++ {
+		marks = append(marks, w.N*i/10)
+	}
+	r, err := call(t, b.cfg.timeout, "throughput", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs, "marks": marks})
+	if err != nil {
+		return nil, err
+	}
+	if err := r.check(t, w.N); err != nil {
+		return nil, err
+	}
+	if len(r.Memory) != len(marks) {
+		return nil, fmt.Errorf("%d memory samples, want %d", len(r.Memory), len(marks))
+	}
+	var p peaks
+	for i, m := range r.Memory {
+		p.add(i < len(marks)/2, m.JS, m.Wasm)
+	}
+	return p.values(), nil
+}
+
+// rounds runs the concurrent workload w.Rounds times in one page and
+// samples its memory after each round, with every stream closed; as with
+// soak, the peak over the later rounds must not be higher than over the
+// earlier ones.
+func (b *bencher) rounds(t *tab, w workload, im impl) (map[string]float64, error) {
+	if err := b.openBench(t, b.secure, im); err != nil {
+		return nil, err
+	}
+	var p peaks
+	for i := range w.Rounds {
+		r, err := b.concurrentRound(t, w)
+		if err != nil {
+			return nil, fmt.Errorf("round %d: %w", i+1, err)
+		}
+		p.add(i < w.Rounds/2, r.Heap.After, r.Wasm.After)
+	}
+	return p.values(), nil
+}
+
+// peaks keeps the largest samples of the JS heap and of WASM memory in the
+// early and in the late half of a run.
+type peaks struct {
+	heap, wasm [2]*float64 // early, late
+}
+
+func (p *peaks) add(early bool, heap, wasm *float64) {
+	half := 1
+	if early {
+		half = 0
+	}
+	keepMax(&p.heap[half], heap)
+	keepMax(&p.wasm[half], wasm)
+}
+
+func keepMax(peak **float64, v *float64) {
+	if v != nil && (*peak == nil || *v > **peak) {
+		*peak = v
+	}
+}
+
+// values returns heap_early, heap_late, wasm_early and wasm_late, as far as
+// there were samples of them.
+func (p *peaks) values() map[string]float64 {
+	v := map[string]float64{}
+	for i, when := range []string{"early", "late"} {
+		if p.heap[i] != nil {
+			v["heap_"+when] = *p.heap[i]
+		}
+		if p.wasm[i] != nil {
+			v["wasm_"+when] = *p.wasm[i]
+		}
+	}
+	return v
 }
 
 // pageLoad is what ssebench.pageLoad in web/bench/bench.js resolves with.

@@ -1,6 +1,9 @@
 package main
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // An impl is an implementation under benchmark, as a page of web/bench
 // loads it.
@@ -67,6 +70,13 @@ const (
 	// concurrent opens Streams streams of N events at once over HTTP/2
 	// and samples memory.
 	concurrent
+	// soak streams N events and samples memory after each tenth of them,
+	// to compare its peaks over the first and the second half.
+	soak
+	// rounds runs Rounds rounds of the concurrent workload in one page,
+	// samples memory after each, all streams closed, and compares its
+	// peaks over the earlier and the later rounds.
+	rounds
 	// size measures the files of the polyfill and of the peer bundles.
 	size
 )
@@ -87,17 +97,22 @@ type workload struct {
 	Kind  kind
 	// N events of Size bytes, Gap ms apart (0: as fast as the server can),
 	// on each of Streams streams.
-	N, Size, Gap, Streams int
-	Metrics               []metric
-	// WasmOnly workloads apply to wasm alone.
-	WasmOnly bool
+	N, Size, Gap, Streams, Rounds int
+	Metrics                       []metric
+	// Only lists the implementations a workload applies to; nil: all.
+	Only []string
+}
+
+// AppliesTo reports whether w measures the implementation named name.
+func (w workload) AppliesTo(name string) bool {
+	return w.Only == nil || slices.Contains(w.Only, name)
 }
 
 // StreamPath returns the path of the bench stream of w (server/refserver,
 // GET /sse/bench).
 func (w workload) StreamPath() string {
 	p := fmt.Sprintf("/sse/bench?n=%d&size=%d", w.N, w.Size)
-	if w.Kind == latency || w.Kind == concurrent {
+	if w.Kind == latency || w.Kind == concurrent || w.Kind == rounds {
 		p += fmt.Sprintf("&ts=1&gap=%d", w.Gap)
 	}
 	return p
@@ -155,6 +170,7 @@ func catalogue(quick bool) []workload {
 	}
 	lat := scale(2000, 200)
 	streams, perStream := scale(200, 50), scale(40, 20)
+	soakEvents, roundCount := scale(1_000_000, 100_000), scale(5, 2)
 	return []workload{
 		tp("100k", 100_000, 100),
 		tp("20k", 20_000, 1000),
@@ -177,11 +193,11 @@ func catalogue(quick bool) []workload {
 			Metrics: loadMetrics,
 		},
 		{
-			Name:     "ready",
-			Title:    "time from the loader's script tag to WasmEventSource.ready",
-			Kind:     ready,
-			Metrics:  loadMetrics,
-			WasmOnly: true,
+			Name:    "ready",
+			Title:   "time from the loader's script tag to WasmEventSource.ready",
+			Kind:    ready,
+			Metrics: loadMetrics,
+			Only:    []string{"wasm"},
 		},
 		{
 			Name: "concurrent",
@@ -193,6 +209,38 @@ func catalogue(quick bool) []workload {
 			Gap:     25,
 			Streams: streams,
 			Metrics: concurrentMetrics,
+		},
+		{
+			Name:  "soak",
+			Title: fmt.Sprintf("memory (after a gc) at each tenth of %s events × 100 B on one stream: peaks over the first and the second half", count(soakEvents)),
+			Kind:  soak,
+			N:     soakEvents,
+			Size:  100,
+			Metrics: []metric{
+				{"heap_early", "JS heap, first half", "bytes"},
+				{"heap_late", "JS heap, second half", "bytes"},
+				{"wasm_early", "WASM memory, first half", "bytes"},
+				{"wasm_late", "WASM memory, second half", "bytes"},
+			},
+			Only: []string{"wasm", "native"},
+		},
+		{
+			Name: "rounds",
+			Title: fmt.Sprintf("memory (after a gc, all streams closed) after each of %d rounds of the concurrent workload in one page: peaks over the first %d rounds and the rest",
+				roundCount, roundCount/2),
+			Kind:    rounds,
+			N:       perStream,
+			Size:    100,
+			Gap:     25,
+			Streams: streams,
+			Rounds:  roundCount,
+			Metrics: []metric{
+				{"heap_early", "JS heap, earlier rounds", "bytes"},
+				{"heap_late", "JS heap, later rounds", "bytes"},
+				{"wasm_early", "WASM memory, earlier rounds", "bytes"},
+				{"wasm_late", "WASM memory, later rounds", "bytes"},
+			},
+			Only: []string{"wasm", "native"},
 		},
 		{
 			Name:    "size",

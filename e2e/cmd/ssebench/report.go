@@ -283,7 +283,18 @@ const (
 	targetReadyMs       = 100.0
 	targetFirstEventMs  = 100.0
 	targetBrotliBytes   = 600 << 10
+	// Memory is flat when it grows by at most this share, or by
+	// targetFlatSlack bytes where that is more (a JS heap of a few MiB
+	// moves by more than a tenth from one gc to the next).
+	targetFlatShare = 0.10
+	targetFlatSlack = 1 << 20
 )
+
+// flat reports whether memory went from before to after without growing
+// beyond the targets' allowance.
+func flat(before, after float64) bool {
+	return after <= before+max(targetFlatShare*before, targetFlatSlack)
+}
 
 // targets checks the goals of the project against the medians.
 func targets(rep *Report) []Target {
@@ -390,6 +401,22 @@ func targets(rep *Report) []Target {
 	native, why2 = get("ttfe", "native", "cold")
 	if measured(goal, why, why2) {
 		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
+	}
+
+	for _, m := range []struct{ workload, what, halves string }{
+		{"soak", "over one long stream", "the first half of the stream to the second"},
+		{"rounds", "over rounds of concurrent streams", "the earlier rounds to the later"},
+	} {
+		goal := fmt.Sprintf("memory flat %s (%s): wasm's peak JS heap and WASM memory grow ≤ %.0f%% (or %s) from %s",
+			m.what, m.workload, targetFlatShare*100, kib(targetFlatSlack), m.halves)
+		heap0, why1 := get(m.workload, "wasm", "heap_early")
+		heap1, why2 := get(m.workload, "wasm", "heap_late")
+		mem0, why3 := get(m.workload, "wasm", "wasm_early")
+		mem1, why4 := get(m.workload, "wasm", "wasm_late")
+		if measured(goal, why1, why2, why3, why4) {
+			check(goal, flat(heap0, heap1) && flat(mem0, mem1), "JS heap %s → %s, WASM memory %s → %s",
+				kib(int64(heap0)), kib(int64(heap1)), kib(int64(mem0)), kib(int64(mem1)))
+		}
 	}
 
 	goal = fmt.Sprintf(".wasm ≤ %d KiB brotli", targetBrotliBytes>>10)

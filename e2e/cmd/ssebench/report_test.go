@@ -94,6 +94,21 @@ func TestTargets(t *testing.T) {
 			"wasm:cold": {80},
 			"wasm:warm": {40},
 		},
+		"soak": {
+			// The JS heap moves by 0.5 MiB, within the 1 MiB slack; WASM
+			// memory by 5%.
+			"wasm:heap_early": {4 << 20},
+			"wasm:heap_late":  {4<<20 + 512<<10},
+			"wasm:wasm_early": {20 << 20},
+			"wasm:wasm_late":  {21 << 20},
+		},
+		"rounds": {
+			// WASM memory grows by 30%: not flat.
+			"wasm:heap_early": {3 << 20},
+			"wasm:heap_late":  {3 << 20},
+			"wasm:wasm_early": {10 << 20},
+			"wasm:wasm_late":  {13 << 20},
+		},
 	})
 	rep.Sizes = []FileSize{{Impl: "wasm", File: "dist/eventsource-wasm.wasm", Raw: 2 << 20, Gzip: 700 << 10, Brotli: 601 << 10}}
 	rep.Targets = targets(rep)
@@ -107,6 +122,8 @@ func TestTargets(t *testing.T) {
 		"ready":       "PASS",
 		"first event": "n/a",
 		".wasm":       "MISS",
+		"memory flat over one long stream (soak)":       "PASS",
+		"memory flat over rounds of concurrent streams": "MISS",
 	} {
 		if got := targetStatus(rep, prefix); got != want {
 			t.Errorf("target %q: %s, want %s", prefix, got, want)
@@ -265,6 +282,14 @@ func TestStreamPath(t *testing.T) {
 		case "concurrent":
 			if w.Streams != 200 || w.N < 2 {
 				t.Errorf("concurrent: %d streams of %d events, want 200 streams of at least 2", w.Streams, w.N)
+			}
+		case "soak":
+			if w.N != 1_000_000 || w.AppliesTo("floor") || !w.AppliesTo("wasm") {
+				t.Errorf("soak: %d events for %v, want 1M events for wasm and not the floor", w.N, w.Only)
+			}
+		case "rounds":
+			if got, want := w.StreamPath(), "/sse/bench?n=40&size=100&ts=1&gap=25"; got != want || w.Streams != 200 || w.Rounds < 2 {
+				t.Errorf("rounds: %d rounds of %d streams of %s, want rounds of 200 streams of %s", w.Rounds, w.Streams, got, want)
 			}
 		}
 	}
