@@ -222,7 +222,7 @@ func catalogue(quick bool) []workload {
 				{"wasm_early", "WASM memory, first half", "bytes"},
 				{"wasm_late", "WASM memory, second half", "bytes"},
 			},
-			Only: []string{"wasm", "native"},
+			Only: []string{"wasm", "native", "event-floor"},
 		},
 		{
 			Name: "rounds",

@@ -403,20 +403,37 @@ func targets(rep *Report) []Target {
 		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
 	}
 
-	for _, m := range []struct{ workload, what, halves string }{
-		{"soak", "over one long stream", "the first half of the stream to the second"},
-		{"rounds", "over rounds of concurrent streams", "the earlier rounds to the later"},
-	} {
-		goal := fmt.Sprintf("memory flat %s (%s): wasm's peak JS heap and WASM memory grow ≤ %.0f%% (or %s) from %s",
-			m.what, m.workload, targetFlatShare*100, kib(targetFlatSlack), m.halves)
-		heap0, why1 := get(m.workload, "wasm", "heap_early")
-		heap1, why2 := get(m.workload, "wasm", "heap_late")
-		mem0, why3 := get(m.workload, "wasm", "wasm_early")
-		mem1, why4 := get(m.workload, "wasm", "wasm_late")
-		if measured(goal, why1, why2, why3, why4) {
-			check(goal, flat(heap0, heap1) && flat(mem0, mem1), "JS heap %s → %s, WASM memory %s → %s",
-				kib(int64(heap0)), kib(int64(heap1)), kib(int64(mem0)), kib(int64(mem1)))
-		}
+	// Over one long stream, the JS heap of any fetch-based client goes up
+	// and down by megabytes with what is in flight (chunks read ahead,
+	// their strings, events not yet collected): the event floor, which
+	// holds nothing between events, swings as much. So the stream's peak
+	// is held to the event floor's, in the same run; the module's own
+	// memory, which only grows, must not grow after the first half.
+	goal = fmt.Sprintf("memory flat over one long stream (soak): WASM memory grows ≤ %.0f%% (or %s) from the first half to the second, and the JS heap peaks no higher than the event floor's (same allowance)",
+		targetFlatShare*100, kib(targetFlatSlack))
+	heap0, why1 := get("soak", "wasm", "heap_early")
+	heap1, why2 := get("soak", "wasm", "heap_late")
+	mem0, why3 := get("soak", "wasm", "wasm_early")
+	mem1, why4 := get("soak", "wasm", "wasm_late")
+	floor0, why5 := get("soak", "event-floor", "heap_early")
+	floor1, why6 := get("soak", "event-floor", "heap_late")
+	if measured(goal, why1, why2, why3, why4, why5, why6) {
+		heap, floor := max(heap0, heap1), max(floor0, floor1)
+		check(goal, flat(mem0, mem1) && flat(floor, heap), "WASM memory %s → %s; peak JS heap %s, event floor's %s",
+			kib(int64(mem0)), kib(int64(mem1)), kib(int64(heap)), kib(int64(floor)))
+	}
+
+	// Between rounds of concurrent streams, all closed, nothing is in
+	// flight: both must stay flat.
+	goal = fmt.Sprintf("memory flat over rounds of concurrent streams (rounds): wasm's JS heap and WASM memory, all streams closed, grow ≤ %.0f%% (or %s) from the earlier rounds to the later",
+		targetFlatShare*100, kib(targetFlatSlack))
+	heap0, why1 = get("rounds", "wasm", "heap_early")
+	heap1, why2 = get("rounds", "wasm", "heap_late")
+	mem0, why3 = get("rounds", "wasm", "wasm_early")
+	mem1, why4 = get("rounds", "wasm", "wasm_late")
+	if measured(goal, why1, why2, why3, why4) {
+		check(goal, flat(heap0, heap1) && flat(mem0, mem1), "JS heap %s → %s, WASM memory %s → %s",
+			kib(int64(heap0)), kib(int64(heap1)), kib(int64(mem0)), kib(int64(mem1)))
 	}
 
 	goal = fmt.Sprintf(".wasm ≤ %d KiB brotli", targetBrotliBytes>>10)
