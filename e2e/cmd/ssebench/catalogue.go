@@ -226,8 +226,8 @@ func catalogue(quick bool) []workload {
 		},
 		{
 			Name: "rounds",
-			Title: fmt.Sprintf("memory (after a gc, all streams closed) after each of %d rounds of the concurrent workload in one page: peaks over the first %d rounds and the rest",
-				roundCount, roundCount/2),
+			Title: fmt.Sprintf("memory (after a gc, all streams closed) after each of %d rounds of the concurrent workload in one page: peaks over the earlier half of the rounds and the later",
+				roundCount),
 			Kind:    rounds,
 			N:       perStream,
 			Size:    100,

@@ -163,9 +163,15 @@ func renderMarkdown(rep *Report) string {
 		fmt.Fprintf(&b, "| wasm | %s | %s |\n\n", cell(w, "wasm", "cold", "ms"), cell(w, "wasm", "warm", "ms"))
 	}
 
-	if w := rep.workload("concurrent"); w != nil {
-		fmt.Fprintf(&b, "## %s\n\n", w.Title)
-		b.WriteString("Memory after a full GC: JS heap is `performance.memory.usedJSHeapSize` (precise), WASM memory the byteLength of the memory the module exports.\n\n")
+	// The workloads that sample memory get a table of every metric each.
+	memoryNote := "Memory after a full GC: JS heap is `performance.memory.usedJSHeapSize` (precise), WASM memory the byteLength of the memory the module exports."
+	for _, name := range []string{"concurrent", "soak", "rounds"} {
+		w := rep.workload(name)
+		if w == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "## %s\n\n%s\n\n", w.Title, memoryNote)
+		memoryNote = "Memory as above."
 		b.WriteString("| implementation |")
 		for _, m := range w.Metrics {
 			fmt.Fprintf(&b, " %s |", m.Label+" ("+unitLabel(m.Unit)+")")
