@@ -579,10 +579,10 @@ function eventSourceWasm(moduleURL) {
     // #dispatch fires the events of one batch, the length bytes of UTF-8
     // at address in the module's memory, decoded before any handler can
     // call into the module: records of type, data and last event ID, each
-    // field after a CR (see wasm/batch). A record with
-    // an empty type is a change of state instead: a new reconnection time
-    // or last event ID. As the standard's dispatch task does, it stops once
-    // the source is closed, so close() in a handler drops the rest.
+    // field after a CR (see wasm/batch). A record with an empty type is a
+    // change of state instead: a new reconnection time or last event ID.
+    // As the standard's dispatch task does, it stops once the source is
+    // closed, so close() in a handler drops the rest.
     #dispatch(address, length) {
       const batch = batchDecoder.decode(new Uint8Array(moduleMemory.buffer, address, length));
       const fields = batch.split("\r");

@@ -433,9 +433,9 @@ type byteCounter struct {
 func (c *byteCounter) Dispatch(b []byte) { c.batchBytes += len(b) }
 
 // A steady stream reuses its batch and decoder buffers: decoding a chunk
-// allocates nothing once the first chunks have sized them, even for
-// chunks and events far larger than the 64 KiB a buffer used to be
-// limited to. A burst larger than the buffers keep lets its memory go.
+// allocates nothing once the first chunk has sized them, also for chunks
+// and events larger than 64 KiB. A burst larger than the buffers keep lets
+// its memory go.
 func TestChunksReuseBuffers(t *testing.T) {
 	h := &harness{t: t, clock: &fakeClock{}}
 	listener := &byteCounter{harness: h}
