@@ -271,13 +271,18 @@ function eventSourceWasm(moduleURL) {
   // connection fails, where native EventSource keeps them all; reading at
   // once keeps the events that arrived before a dropped connection. Pieces
   // that queued up go to the module together, in one read.
+  //
+  // It returns what the module reads from: an object whose getReader()
+  // gives a reader with read() alone, which resolves with {done, value} as
+  // a stream's reader does. A ReadableStream in its place cost each chunk
+  // a pull, an enqueue and their promises more.
   function eagerBody(body) {
     const reader = body.getReader();
     const queue = [];
     let queued = 0;
     let ended = false;
     let failure = null;
-    let wakeReader = null; // the module's pull, waiting for bytes
+    let wakeReader = null; // the module's read, waiting for bytes
     let wakePump = null; // the pump, waiting for room
     const wake = (f) => f && f();
     (async () => {
@@ -301,25 +306,21 @@ function eventSourceWasm(moduleURL) {
       wake(wakeReader);
       wakeReader = null;
     })();
-    return new ReadableStream({
-      async pull(controller) {
+    const queueReader = {
+      async read() {
         while (queue.length === 0 && !ended) await new Promise((resolve) => { wakeReader = resolve; });
         if (queue.length > 0) {
           const pieces = queue.splice(0);
           queued = 0;
           wake(wakePump);
           wakePump = null;
-          controller.enqueue(pieces.length === 1 ? pieces[0] : join(pieces));
-        } else if (failure) {
-          controller.error(failure);
-        } else {
-          controller.close();
+          return { done: false, value: pieces.length === 1 ? pieces[0] : join(pieces) };
         }
+        if (failure) throw failure;
+        return { done: true, value: undefined };
       },
-      cancel(reason) {
-        return reader.cancel(reason);
-      },
-    }, { highWaterMark: 0 });
+    };
+    return { getReader: () => queueReader };
   }
 
   // What readInto reports instead of a number of bytes.
