@@ -61,6 +61,8 @@ function eventSourceWasm(moduleURL) {
   // holds every object it is given until its own next garbage collection,
   // which a stream of large chunks may not cause for a long time.
   let moduleMemory = null;
+  let readDone = null; // the module's exported eventsourceReadDone(id, n) → kick?
+  let goRuntime = null; // wasm_exec.js's Go instance that runs the module
   let startSource; // (source) → void: hands a queued source to the module
   let failSource; // (source, reason, message) → void: closes it with an error
 
@@ -93,6 +95,8 @@ function eventSourceWasm(moduleURL) {
       throw new Error(`eventsource-wasm: could not compile ${moduleURL}: ${err}`);
     }
     moduleMemory = instance.exports.mem;
+    readDone = instance.exports.eventsourceReadDone;
+    goRuntime = runtime;
     runtime.argv = ["eventsource-wasm", HOST];
     runtime.run(instance).then(() => {
       // Promises that settle later would still call the dead program's
@@ -331,24 +335,37 @@ function eventSourceWasm(moduleURL) {
 
   // readInto reads the next bytes of a body for the module: it writes at
   // most capacity of them into the module's memory at address, from the
-  // rest of the last chunk or else from the reader's next chunk, then calls
-  // onRead with their number, END_OF_BODY, or INVALID_CHUNK for a chunk
-  // that is not a Uint8Array (a stream given to fromReadableStream may hold
-  // anything). onError gets the reason a read failed. Each call ends in one
-  // call to onRead or onError, in a later microtask: one call into the
-  // module per chunk, with a number rather than an object.
-  function readInto(reader, address, capacity, onRead, onError) {
+  // rest of the last chunk or else from the reader's next chunk, then tells
+  // the module's read id their number, END_OF_BODY, or INVALID_CHUNK for a
+  // chunk that is not a Uint8Array (a stream given to fromReadableStream
+  // may hold anything), through its exported function readDone: a plain
+  // call into WebAssembly, where a Go callback would cost tens of
+  // microseconds. onError, a Go callback, gets the reason a read failed.
+  // Each call ends in one of the two, in a later microtask.
+  function readInto(reader, address, capacity, id, onError) {
     const rest = unread.get(reader);
     if (rest) {
       unread.delete(reader);
-      queueMicrotask(() => onRead(copyIn(reader, rest, address, capacity)));
+      queueMicrotask(() => done(id, copyIn(reader, rest, address, capacity)));
       return;
     }
-    reader.read().then(({ done, value }) => {
-      if (done) onRead(END_OF_BODY);
-      else if (!(value instanceof Uint8Array)) onRead(INVALID_CHUNK);
-      else onRead(copyIn(reader, value, address, capacity));
+    reader.read().then(({ done: end, value }) => {
+      if (end) done(id, END_OF_BODY);
+      else if (!(value instanceof Uint8Array)) done(id, INVALID_CHUNK);
+      else done(id, copyIn(reader, value, address, capacity));
     }, onError);
+  }
+
+  // done reports a read to the module, unless its runtime has exited. The
+  // Go scheduler does not run after an exported function returns; when the
+  // read set a timer, kick lets it run, so that the timer gets its
+  // setTimeout. wasm_exec.js notices that the program exited only after
+  // its own calls into it, so after this one done tells it.
+  function done(id, n) {
+    if (!go || goRuntime.exited) return;
+    const kick = readDone(id, n);
+    if (goRuntime.exited) goRuntime._resolveExitPromise();
+    else if (kick) go.kick();
   }
 
   function copyIn(reader, chunk, address, capacity) {

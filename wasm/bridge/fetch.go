@@ -50,14 +50,25 @@ type connection struct {
 	buf    []byte
 	filled bool // the last read filled buf
 
+	// id names the connection to the shim's reads, which report through
+	// the module's exported function readDone (see read).
+	id int32
+
 	onValue, onError safejs.Func
-	pending          bool // a promise holds onValue and onError
+	pending          bool // a promise or a read holds onValue, onError or id
 	finished         bool // aborted or ended: the funcs go when pending clears
 	released         bool
 }
 
+// reading holds the connections by id, for readDone.
+var (
+	reading      = map[int32]*connection{}
+	lastReaderID int32
+)
+
 func newConnection(src *source, attempt int) (*connection, error) {
-	c := &connection{src: src, attempt: attempt}
+	lastReaderID++
+	c := &connection{src: src, attempt: attempt, id: lastReaderID}
 	var err error
 	if c.onValue, err = safejs.FuncOf(c.settled(c.value)); err != nil {
 		return nil, err
@@ -66,6 +77,7 @@ func newConnection(src *source, attempt int) (*connection, error) {
 		c.onValue.Release()
 		return nil, err
 	}
+	reading[c.id] = c
 	return c, nil
 }
 
@@ -112,11 +124,8 @@ func (c *connection) await(p safejs.Value, err error) {
 
 // value handles the value a promise resolved with, according to the stage.
 func (c *connection) value(v safejs.Value) {
-	switch c.stage {
-	case stageResponse:
+	if c.stage == stageResponse {
 		c.responded(v)
-	case stageRead:
-		c.chunk(v)
 	}
 }
 
@@ -171,9 +180,12 @@ func (c *connection) responded(resp safejs.Value) {
 }
 
 // read asks the shim for the next bytes of the body: its read function
-// writes them into c.buf, in the module's memory, and calls onValue with
-// their number, or endOfBody or invalidChunk: one call into the module per
-// chunk, with nothing for the Go runtime to keep a reference to.
+// writes them into c.buf, in the module's memory, and calls the module's
+// exported function readDone with c.id and their number, or endOfBody or
+// invalidChunk, or onError if the read failed. An exported function is a
+// plain call into WebAssembly: a callback made with FuncOf costs some
+// 30 µs a call in this runtime (its event object and arguments become
+// references the Go runtime finalizes), and there is one a chunk.
 func (c *connection) read() {
 	switch {
 	case c.buf == nil:
@@ -182,18 +194,39 @@ func (c *connection) read() {
 		c.buf = make([]byte, 2*len(c.buf))
 	}
 	c.pending = true
-	if _, err := c.src.read.Invoke(c.reader, uintptr(unsafe.Pointer(&c.buf[0])), len(c.buf), c.onValue, c.onError); err != nil {
+	if _, err := c.src.read.Invoke(c.reader, uintptr(unsafe.Pointer(&c.buf[0])), len(c.buf), c.id, c.onError); err != nil {
 		c.pending = false
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 	}
 }
 
-// chunk hands the bytes of one read to the state machine and reads on.
-func (c *connection) chunk(value safejs.Value) {
-	n := invalidChunk
-	if value.Type() == safejs.TypeNumber {
-		n, _ = value.Int()
+// readDone is what the shim calls when a read of connection id has
+// written n bytes into its buffer (or reports endOfBody or invalidChunk).
+// It reports whether the call armed a timer: Go's scheduler, which turns
+// timers into the page's setTimeout, does not run after an exported
+// function returns, so the shim then calls the module's kick function,
+// a FuncOf, which lets it run.
+//
+//go:wasmexport eventsourceReadDone
+func readDone(id, n int32) (kick bool) {
+	c := reading[id]
+	if c == nil {
+		return false
 	}
+	c.pending = false
+	if c.finished {
+		c.release()
+		return false
+	}
+	timersArmed = false
+	c.chunk(int(n))
+	kick, timersArmed = timersArmed, false
+	return kick
+}
+
+// chunk hands the n bytes of one read to the state machine and reads on.
+func (c *connection) chunk(n int) {
+	defer c.src.recoverPanic()
 	switch {
 	case n == endOfBody:
 		c.src.core.End(c.attempt)
@@ -230,6 +263,7 @@ func (c *connection) release() {
 		return
 	}
 	c.released = true
+	delete(reading, c.id)
 	c.onValue.Release()
 	c.onError.Release()
 }

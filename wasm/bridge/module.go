@@ -20,6 +20,8 @@ type module struct {
 //
 //	open(sink, url, options) → id   starts a source; url is absolute
 //	close(id)                       closes it, as EventSource.close() does
+//	kick()                          does nothing, but lets Go's scheduler
+//	                                run (see readDone)
 func Serve(host string) error {
 	hostObject, err := safejs.Global().Get(host)
 	if err != nil || hostObject.IsUndefined() {
@@ -34,7 +36,11 @@ func Serve(host string) error {
 	if err != nil {
 		return err
 	}
-	_, err = hostObject.Call("register", map[string]any{"open": open, "close": closeFunc})
+	kick, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { return nil })
+	if err != nil {
+		return err
+	}
+	_, err = hostObject.Call("register", map[string]any{"open": open, "close": closeFunc, "kick": kick})
 	return err
 }
 

@@ -27,7 +27,7 @@ var injectFault func(url string)
 // A source serves one WasmEventSource: it is the state machine's Transport
 // and Listener, and reaches the shim through the functions of the sink the
 // shim gave it: connect(lastEventID) → promise of a Response,
-// read(reader, address, capacity, onRead, onError), abort(),
+// read(reader, address, capacity, id, onError), abort(),
 // opened(response), dispatch(address, length) and failed(...). Body bytes
 // and batches pass through the module's memory, as an address and a length
 // (see connection.read and Dispatch).
@@ -152,6 +152,9 @@ func (s *source) recoverPanic() {
 	}
 }
 
+// timersArmed notes that a timer was set, for readDone.
+var timersArmed bool
+
 // systemClock is the conn.Clock of real time; in js/wasm the Go runtime
 // implements its timers with the page's setTimeout.
 type systemClock struct{}
@@ -164,6 +167,7 @@ func (systemClock) Now() time.Duration { return time.Since(clockStart) }
 // putting that in an interface would keep time's formatting code in the
 // module (through its channel of time.Time).
 func (systemClock) AfterFunc(d time.Duration, f func()) conn.Timer {
+	timersArmed = true
 	return stopFunc(time.AfterFunc(d, f).Stop)
 }
 
