@@ -24,23 +24,14 @@ const (
 	invalidChunk = -2
 )
 
-// A stage is what a connection waits for.
-type stage int
-
-const (
-	stageResponse stage = iota // the response head
-	stageRead                  // the reader's next chunk
-)
-
 // A connection is one attempt: it asks the shim to send the request, checks
 // the response and reads the body, reporting to the source's state machine.
-// It waits on one promise at a time, always through the same pair of
-// functions, which it releases once it is finished and no promise still
-// holds them.
+// It waits for one thing at a time: the response, through onValue and
+// onError, then each read, through its id and onError. It releases the
+// functions once it is finished and nothing still holds them.
 type connection struct {
 	src     *source
 	attempt int
-	stage   stage
 
 	response safejs.Value
 	reader   safejs.Value
@@ -70,7 +61,7 @@ func newConnection(src *source, attempt int) (*connection, error) {
 	lastReaderID++
 	c := &connection{src: src, attempt: attempt, id: lastReaderID}
 	var err error
-	if c.onValue, err = safejs.FuncOf(c.settled(c.value)); err != nil {
+	if c.onValue, err = safejs.FuncOf(c.settled(c.responded)); err != nil {
 		return nil, err
 	}
 	if c.onError, err = safejs.FuncOf(c.settled(c.failure)); err != nil {
@@ -105,7 +96,6 @@ func (c *connection) settled(handle func(safejs.Value)) func(safejs.Value, []saf
 // source"); the shim builds it from the page's options and the last event
 // ID, and may already have sent it before the module was running.
 func (c *connection) start(lastEventID string) {
-	c.stage = stageResponse
 	c.await(c.src.connect.Invoke(lastEventID))
 }
 
@@ -120,13 +110,6 @@ func (c *connection) await(p safejs.Value, err error) {
 		c.pending = false
 	}
 	c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
-}
-
-// value handles the value a promise resolved with, according to the stage.
-func (c *connection) value(v safejs.Value) {
-	if c.stage == stageResponse {
-		c.responded(v)
-	}
 }
 
 // failure handles a rejected promise: a network error, the shim's report
@@ -175,7 +158,6 @@ func (c *connection) responded(resp safejs.Value) {
 		return
 	}
 	c.reader = reader
-	c.stage = stageRead
 	c.read()
 }
 
