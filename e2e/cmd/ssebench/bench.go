@@ -18,6 +18,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
 
@@ -548,18 +549,22 @@ type pageLoad struct {
 	Error        *string  `json:"error"`
 }
 
-// pageLoads loads the bench page of im in t three times, with the page
-// opening stream at once (with stream "", it only waits for the
-// implementation): once cold, then twice warm, measuring the second. With a
-// stream, it returns the time of the first event from the start of the
-// navigation; without, the time from the loader's start to
-// WasmEventSource.ready.
+// pageLoads loads the bench page of im three times, with the page opening
+// stream at once (with stream "", it only waits for the implementation):
+// once cold, then twice warm in t, measuring the second. With a stream, it
+// returns the time of the first event from the start of the navigation;
+// without, the time from the loader's start to WasmEventSource.ready.
 //
-// Cold is a load with the HTTP cache disabled (Network.setCacheDisabled), so
-// that every file comes from the server and V8 finds no code cache for the
-// module, as on a first visit. Warm is a load right after another load of
-// the same page, with the HTTP cache (which revalidates, since the server
-// says no-cache) and the code caches as a returning visitor finds them.
+// Cold is a load in a tab of a new browser context, as on a first visit:
+// its HTTP cache and code caches are empty, and its renderer process is new,
+// so V8 has no compiled module in memory either. (Disabling the cache of t
+// with Network.setCacheDisabled would be neither: the renderer keeps the
+// module that earlier workloads compiled, and the Network domain, which that
+// command needs, makes the browser report every chunk of every response to
+// DevTools, which here slowed the 3 MB module's download by half.) Warm is
+// a load right after another load of the same page, with the HTTP cache
+// (which revalidates, since the server says no-cache) and the code caches
+// as a returning visitor finds them.
 func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64, error) {
 	query := "&first=" + url.QueryEscape(stream)
 	key := "firstEventMs"
@@ -568,7 +573,7 @@ func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64,
 		key = "readyMs"
 		pick = func(p pageLoad) *float64 { return p.ReadyMs }
 	}
-	load := func() (float64, error) {
+	load := func(t *tab) (float64, error) {
 		if err := t.navigate(b.pageURL(b.plain, im, query), b.cfg.timeout); err != nil {
 			return 0, err
 		}
@@ -585,20 +590,24 @@ func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64,
 		return 0, fmt.Errorf("the page reported no %s", key)
 	}
 
-	if err := t.setCacheDisabled(true); err != nil {
-		return nil, err
-	}
-	coldMs, err := load()
-	if err2 := t.setCacheDisabled(false); err == nil {
-		err = err2
-	}
+	fresh, err := b.browser.newTab(b.browser.ctx, im.Name+" (cold)", chromedp.WithNewBrowserContext())
 	if err != nil {
 		return nil, fmt.Errorf("cold: %w", err)
 	}
-	if _, err := load(); err != nil {
+	coldMs, err := load(fresh)
+	if err == nil {
+		if p := fresh.problem(); p != "" {
+			err = errors.New(p)
+		}
+	}
+	fresh.close()
+	if err != nil {
+		return nil, fmt.Errorf("cold: %w", err)
+	}
+	if _, err := load(t); err != nil {
 		return nil, fmt.Errorf("warm, first load: %w", err)
 	}
-	warmMs, err := load()
+	warmMs, err := load(t)
 	if err != nil {
 		return nil, fmt.Errorf("warm: %w", err)
 	}

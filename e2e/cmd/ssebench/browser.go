@@ -81,25 +81,6 @@ func (c *chromium) newTab(parent context.Context, label string, opts ...chromedp
 	return t, nil
 }
 
-// setCacheDisabled turns the HTTP cache of the tab off or on. It is a
-// command of the Network domain, which is on only while the cache is off.
-func (t *tab) setCacheDisabled(disabled bool) error {
-	if disabled {
-		if _, err := chromedp.Call(t.ctx, network.Enable, network.EnableParams{}); err != nil {
-			return fmt.Errorf("Network.enable: %w", err)
-		}
-	}
-	if _, err := chromedp.Call(t.ctx, network.SetCacheDisabled, network.SetCacheDisabledParams{CacheDisabled: disabled}); err != nil {
-		return fmt.Errorf("Network.setCacheDisabled: %w", err)
-	}
-	if !disabled {
-		if _, err := chromedp.Call(t.ctx, network.Disable, cdp.Empty{}); err != nil {
-			return fmt.Errorf("Network.disable: %w", err)
-		}
-	}
-	return nil
-}
-
 func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
 	what, problem := headless.PageProblem(m)
 	if problem {
