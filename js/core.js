@@ -61,7 +61,7 @@ function eventSourceWasm(moduleURL) {
   // holds every object it is given until its own next garbage collection,
   // which a stream of large chunks may not cause for a long time.
   let moduleMemory = null;
-  let readDone = null; // the module's exported eventsourceReadDone(id, n) → kick?
+  let readDone = null; // the module's exported eventsourceReadDone(id, n) → what next
   let goRuntime = null; // wasm_exec.js's Go instance that runs the module
   let startSource; // (source) → void: hands a queued source to the module
   let failSource; // (source, reason, message) → void: closes it with an error
@@ -105,6 +105,7 @@ function eventSourceWasm(moduleURL) {
       stopAll("the Go runtime exited");
     });
     go = await registered;
+    nextAddress = go.next;
     delete runtimeOwn[HOST];
   })();
 
@@ -343,31 +344,63 @@ function eventSourceWasm(moduleURL) {
   // may hold anything), through its exported function readDone: a plain
   // call into WebAssembly, where a Go callback would cost tens of
   // microseconds. onError, a Go callback, gets the reason a read failed.
-  // Each call ends in one of the two, in a later microtask.
-  function readInto(reader, address, capacity, id, onError) {
+  // Each call ends in one of the two, in a later microtask. dispatch is the
+  // source's, for the batches that readDone leaves.
+  function readInto(reader, address, capacity, id, onError, dispatch) {
     const rest = unread.get(reader);
     if (rest) {
       unread.delete(reader);
-      queueMicrotask(() => done(id, copyIn(reader, rest, address, capacity)));
+      queueMicrotask(() => done(reader, id, onError, dispatch, copyIn(reader, rest, address, capacity)));
       return;
     }
     reader.read().then(({ done: end, value }) => {
-      if (end) done(id, END_OF_BODY);
-      else if (!(value instanceof Uint8Array)) done(id, INVALID_CHUNK);
-      else done(id, copyIn(reader, value, address, capacity));
+      let n = END_OF_BODY;
+      if (!end) n = value instanceof Uint8Array ? copyIn(reader, value, address, capacity) : INVALID_CHUNK;
+      done(reader, id, onError, dispatch, n);
     }, onError);
   }
 
-  // done reports a read to the module, unless its runtime has exited. The
-  // Go scheduler does not run after an exported function returns; when the
+  // What readDone asks for once it returns, as bits of its result
+  // (wasm/bridge, next).
+  const NEXT_KICK = 1;
+  const NEXT_BATCH = 2;
+  const NEXT_READ = 4;
+  let nextAddress = 0; // of the module's next: batchAt, batchLen, readAt, readCap
+  let nextView = null;
+
+  // done reports a read to the module, unless its runtime has exited, and
+  // does what the module asks: it dispatches the chunk's batch, then reads
+  // on. Each of these would otherwise be a call out of the module. The Go
+  // scheduler does not run after an exported function returns; when the
   // read set a timer, kick lets it run, so that the timer gets its
   // setTimeout. wasm_exec.js notices that the program exited only after
   // its own calls into it, so after this one done tells it.
-  function done(id, n) {
+  function done(reader, id, onError, dispatch, n) {
     if (!go || goRuntime.exited) return;
-    const kick = readDone(id, n);
-    if (goRuntime.exited) goRuntime._resolveExitPromise();
-    else if (kick) go.kick();
+    const asked = readDone(id, n);
+    if (goRuntime.exited) {
+      goRuntime._resolveExitPromise();
+      return;
+    }
+    if (asked === 0) return;
+    if (!nextView || nextView.buffer !== moduleMemory.buffer) {
+      nextView = new Uint32Array(moduleMemory.buffer, nextAddress, 4);
+    }
+    // Read them all before anything can call into the module again and
+    // grow its memory, which detaches the view.
+    const batchAt = nextView[0];
+    const batchLen = nextView[1];
+    const readAt = nextView[2];
+    const readCap = nextView[3];
+    if (asked & NEXT_KICK) go.kick();
+    try {
+      if (asked & NEXT_BATCH) dispatch(batchAt, batchLen);
+    } finally {
+      // The module counts on this read, even if a handler closed the
+      // source: the aborted request ends it, and the module lets go of the
+      // connection then.
+      if (asked & NEXT_READ) readInto(reader, readAt, readCap, id, onError, dispatch);
+    }
   }
 
   function copyIn(reader, chunk, address, capacity) {
@@ -531,12 +564,13 @@ function eventSourceWasm(moduleURL) {
     // requests, reads bodies and reports; it caches them and calls each
     // without a receiver.
     #sink() {
+      const dispatch = (address, length) => this.#dispatch(address, length);
       return {
         connect: (lastEventId) => this.#connect(lastEventId),
-        read: readInto,
+        read: (reader, address, capacity, id, onError) => readInto(reader, address, capacity, id, onError, dispatch),
         abort: () => this.#abort(),
         opened: (response) => this.#opened(response),
-        dispatch: (address, length) => this.#dispatch(address, length),
+        dispatch,
         failed: (...args) => this.#failed(...args),
       };
     }

@@ -167,7 +167,9 @@ func (c *connection) responded(resp safejs.Value) {
 // invalidChunk, or onError if the read failed. An exported function is a
 // plain call into WebAssembly: a callback made with FuncOf costs some
 // 30 µs a call in this runtime (its event object and arguments become
-// references the Go runtime finalizes), and there is one a chunk.
+// references the Go runtime finalizes), and there is one a chunk. Within
+// readDone, the read is not a call at all: readDone tells the shim to read
+// on (see next).
 func (c *connection) read() {
 	switch {
 	case c.buf == nil:
@@ -176,34 +178,71 @@ func (c *connection) read() {
 		c.buf = make([]byte, 2*len(c.buf))
 	}
 	c.pending = true
+	if next.reading == c {
+		next.readAt, next.readCap = addressOf(c.buf), uint32(len(c.buf))
+		next.flags |= nextRead
+		return
+	}
 	if _, err := c.src.read.Invoke(c.reader, uintptr(unsafe.Pointer(&c.buf[0])), len(c.buf), c.id, c.onError); err != nil {
 		c.pending = false
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 	}
 }
 
+// What readDone asks the shim to do once it returns, as bits of its result.
+// Handing the batch and the next read back this way, rather than calling
+// the shim's dispatch and read functions from Go, spares each chunk two
+// calls out of WebAssembly (each of which converts its arguments through
+// syscall/js), and the shim dispatches the events after the module has
+// returned, so that handlers calling close() or opening sources do not
+// reenter it.
+const (
+	nextKick  = 1 << iota // a timer was set: call the module's kick function
+	nextBatch             // dispatch the batch at next.batchAt, next.batchLen bytes
+	nextRead              // read the body on, into next.readAt, next.readCap bytes
+)
+
+// next is what readDone leaves for the shim; the shim reads its four
+// numbers (batchAt, batchLen, readAt, readCap) from the module's memory at
+// the address register gave it, right after readDone returns.
+var next struct {
+	batchAt, batchLen, readAt, readCap uint32
+
+	flags   int32
+	reading *connection // the connection whose read readDone reports
+	batch   []byte      // keeps the batch's memory until the shim has read it
+}
+
+func addressOf(b []byte) uint32 { return uint32(uintptr(unsafe.Pointer(unsafe.SliceData(b)))) }
+
 // readDone is what the shim calls when a read of connection id has
 // written n bytes into its buffer (or reports endOfBody or invalidChunk).
-// It reports whether the call armed a timer: Go's scheduler, which turns
-// timers into the page's setTimeout, does not run after an exported
-// function returns, so the shim then calls the module's kick function,
-// a FuncOf, which lets it run.
+// It returns the nextKick, nextBatch and nextRead bits. nextKick is there
+// because Go's scheduler, which turns timers into the page's setTimeout,
+// does not run after an exported function returns: the shim then calls the
+// module's kick function, a FuncOf, which lets it run.
 //
 //go:wasmexport eventsourceReadDone
-func readDone(id, n int32) (kick bool) {
+func readDone(id, n int32) int32 {
+	next.flags, next.batch = 0, nil
 	c := reading[id]
 	if c == nil {
-		return false
+		return 0
 	}
 	c.pending = false
 	if c.finished {
 		c.release()
-		return false
+		return 0
 	}
 	timersArmed = false
+	next.reading = c
 	c.chunk(int(n))
-	kick, timersArmed = timersArmed, false
-	return kick
+	next.reading = nil
+	if timersArmed {
+		next.flags |= nextKick
+		timersArmed = false
+	}
+	return next.flags
 }
 
 // chunk hands the n bytes of one read to the state machine and reads on.

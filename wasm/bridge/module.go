@@ -4,6 +4,7 @@ package bridge
 
 import (
 	"errors"
+	"unsafe"
 
 	"github.com/hack-pad/safejs"
 )
@@ -15,13 +16,15 @@ type module struct {
 }
 
 // Serve registers the module's entry points with the shim: it calls
-// register({open, close}) on the host object that the shim placed, under
-// the name host, on the global object it gives the Go runtime.
+// register({open, close, kick, next}) on the host object that the shim
+// placed, under the name host, on the global object it gives the Go runtime.
 //
 //	open(sink, url, options) → id   starts a source; url is absolute
 //	close(id)                       closes it, as EventSource.close() does
 //	kick()                          does nothing, but lets Go's scheduler
 //	                                run (see readDone)
+//	next                            the address of what readDone leaves
+//	                                for the shim (see next)
 func Serve(host string) error {
 	hostObject, err := safejs.Global().Get(host)
 	if err != nil || hostObject.IsUndefined() {
@@ -40,7 +43,10 @@ func Serve(host string) error {
 	if err != nil {
 		return err
 	}
-	_, err = hostObject.Call("register", map[string]any{"open": open, "close": closeFunc, "kick": kick})
+	_, err = hostObject.Call("register", map[string]any{
+		"open": open, "close": closeFunc, "kick": kick,
+		"next": uintptr(unsafe.Pointer(&next)),
+	})
 	return err
 }
 

@@ -117,14 +117,31 @@ func (s *source) Opened(conn.Response) {
 	_, _ = s.opened.Invoke(response)
 }
 
-// Dispatch hands one chunk's events to the shim (conn.Listener): it
-// passes where the batch lies in the module's memory, and the shim decodes
-// it into a JavaScript string before it dispatches any event, so no handler
-// that calls into the module can change it first.
+// Dispatch hands one chunk's events to the shim (conn.Listener): where the
+// batch lies in the module's memory. Within readDone for this source's
+// connection, it leaves the batch for the shim to dispatch once readDone
+// returns (see next); otherwise it calls the shim's dispatch function. The
+// shim decodes the batch into a JavaScript string before it dispatches any
+// event, so no handler that calls into the module can change it first.
 func (s *source) Dispatch(b []byte) {
 	if len(b) == 0 {
 		return
 	}
+	if next.reading == nil || next.reading.src != s {
+		s.dispatchNow(b)
+		return
+	}
+	if next.flags&nextBatch != 0 {
+		// conn.Source.Chunk dispatches once a chunk, from a buffer that it
+		// reuses: a second batch would have overwritten the first.
+		panic("eventsource-wasm: two batches in one read")
+	}
+	next.batchAt, next.batchLen = addressOf(b), uint32(len(b))
+	next.batch = b
+	next.flags |= nextBatch
+}
+
+func (s *source) dispatchNow(b []byte) {
 	_, _ = s.dispatch.Invoke(uintptr(unsafe.Pointer(&b[0])), len(b))
 }
 
