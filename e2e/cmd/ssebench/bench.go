@@ -68,6 +68,11 @@ func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error)
 	}
 	versions, skipped := preparePeers(ctx, cfg.root, cfg.cacheDir, ims, log)
 	rep.Meta.Peers = versions
+	if slices.ContainsFunc(ims, func(im impl) bool { return im.Name == goFloor }) {
+		if err := buildGoFloor(ctx, cfg.root, cfg.cacheDir); err != nil {
+			skipped[goFloor] = err.Error()
+		}
+	}
 	for _, name := range sortedKeys(skipped) {
 		rep.Skipped[name] = skipped[name]
 		fmt.Fprintf(log, "ssebench: %s will not run: %s\n", name, skipped[name])

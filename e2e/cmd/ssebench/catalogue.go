@@ -21,8 +21,11 @@ type impl struct {
 
 // Page returns the path of the bench page of im, with its query.
 func (im impl) Page() string {
-	if im.Name == "wasm" {
+	switch im.Name {
+	case "wasm":
 		return "/bench/wasm.html?impl=wasm"
+	case goFloor:
+		return "/bench/gofloor.html?impl=" + goFloor
 	}
 	return "/bench/bench.html?impl=" + im.Name
 }
@@ -30,12 +33,18 @@ func (im impl) Page() string {
 // Peer reports whether im is an npm peer.
 func (im impl) Peer() bool { return im.Package != "" }
 
+// goFloor names the startup floor: an empty Go program built as the
+// polyfill's module is (e2e/cmd/ssebench/gofloor), which opens no streams.
+// It runs in the ready workload alone.
+const goFloor = "go-floor"
+
 // impls is the catalogue of implementations, in the order of the reports.
 var impls = []impl{
 	{Name: "wasm"},
 	{Name: "native"},
 	{Name: "floor"},
 	{Name: "event-floor"},
+	{Name: goFloor},
 	{Name: "event-source-polyfill", Package: "event-source-polyfill", Adapter: "event-source-polyfill.js"},
 	{Name: "eventsource", Package: "eventsource", Adapter: "eventsource.js"},
 	{Name: "eventsource-client", Package: "eventsource-client", Adapter: "eventsource-client.js"},
@@ -65,7 +74,7 @@ const (
 	// from the start of the navigation, on a cold and on a warm page.
 	firstEvent
 	// ready times WasmEventSource.ready from the loader's start, on a
-	// cold and on a warm page (wasm only).
+	// cold and on a warm page (wasm, and the Go floor's start).
 	ready
 	// concurrent opens Streams streams of N events at once over HTTP/2
 	// and samples memory.
@@ -99,13 +108,17 @@ type workload struct {
 	// on each of Streams streams.
 	N, Size, Gap, Streams, Rounds int
 	Metrics                       []metric
-	// Only lists the implementations a workload applies to; nil: all.
+	// Only lists the implementations a workload applies to; nil: all
+	// but the Go floor, which opens no streams.
 	Only []string
 }
 
 // AppliesTo reports whether w measures the implementation named name.
 func (w workload) AppliesTo(name string) bool {
-	return w.Only == nil || slices.Contains(w.Only, name)
+	if w.Only == nil {
+		return name != goFloor
+	}
+	return slices.Contains(w.Only, name)
 }
 
 // StreamPath returns the path of the bench stream of w (server/refserver,
@@ -194,10 +207,10 @@ func catalogue(quick bool) []workload {
 		},
 		{
 			Name:    "ready",
-			Title:   "time from the loader's script tag to WasmEventSource.ready",
+			Title:   "time from the loader's script tag to WasmEventSource.ready (for the Go floor, to its program's first call to the page)",
 			Kind:    ready,
 			Metrics: loadMetrics,
-			Only:    []string{"wasm"},
+			Only:    []string{"wasm", goFloor},
 		},
 		{
 			Name: "concurrent",

@@ -159,8 +159,14 @@ func renderMarkdown(rep *Report) string {
 
 	if w := rep.workload("ready"); w != nil {
 		b.WriteString("## WasmEventSource.ready, from the loader's script tag (ms)\n\n")
+		b.WriteString("The Go floor is an empty Go program built as the module is (GOOS=js, safejs), from its loader's script tag to its first call to the page: what the Go runtime costs before any code of the polyfill runs.\n\n")
 		b.WriteString("| implementation | cold page | warm page |\n|---|---:|---:|\n")
-		fmt.Fprintf(&b, "| wasm | %s | %s |\n\n", cell(w, "wasm", "cold", "ms"), cell(w, "wasm", "warm", "ms"))
+		for _, im := range []string{"wasm", goFloor} {
+			if w.lookup(im) != nil {
+				fmt.Fprintf(&b, "| %s | %s | %s |\n", im, cell(w, im, "cold", "ms"), cell(w, im, "warm", "ms"))
+			}
+		}
+		b.WriteString("\n")
 	}
 
 	// The workloads that sample memory get a table of every metric each.

@@ -393,7 +393,11 @@ func targets(rep *Report) []Target {
 		notMeasured(goal, why)
 	} else {
 		warm, _ := get("ready", "wasm", "warm")
-		check(goal, cold <= targetReadyMs, "cold %s, warm %s", ms(cold), ms(warm))
+		detail := fmt.Sprintf("cold %s, warm %s", ms(cold), ms(warm))
+		if floor, why := get("ready", goFloor, "cold"); why == "" {
+			detail += fmt.Sprintf("; an empty Go program (the Go floor) %s cold", ms(floor))
+		}
+		check(goal, cold <= targetReadyMs, "%s", detail)
 	}
 
 	goal = fmt.Sprintf("first event within %g ms of native on a cold page", targetFirstEventMs)

@@ -9,8 +9,8 @@ import (
 )
 
 // measureSizes measures the files that a page of each implementation loads
-// beyond the page itself: the polyfill's script and module, and the bundle
-// of each peer (minified, as bundle makes it). Brotli comes from the brotli
+// beyond the page itself: the polyfill's script and module, the bundle of
+// each peer (minified, as bundle makes it), and the Go floor's program. Brotli comes from the brotli
 // command, at its best quality, and is -1 without it; gzip is Go's, at its
 // best compression.
 func measureSizes(cfg *config, ims []impl, notes []string) ([]FileSize, []string) {
@@ -22,6 +22,8 @@ func measureSizes(cfg *config, ims []impl, notes []string) ([]FileSize, []string
 			files = append(files,
 				file{"wasm", "dist/eventsource-wasm.wasm", filepath.Join(cfg.root, "dist", "eventsource-wasm.wasm")},
 				file{"wasm", "dist/eventsource-wasm.js", filepath.Join(cfg.root, "dist", "eventsource-wasm.js")})
+		case im.Name == goFloor:
+			files = append(files, file{goFloor, "empty Go program with safejs (.wasm)", filepath.Join(cfg.cacheDir, "bundles", goFloor+".wasm")})
 		case im.Peer():
 			files = append(files, file{im.Name, "bundle of " + im.Package + " (minified)", filepath.Join(cfg.cacheDir, "bundles", im.Name+".js")})
 		}
