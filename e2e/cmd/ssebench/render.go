@@ -148,6 +148,10 @@ func renderMarkdown(rep *Report) string {
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---:|", len(cols)) + "\n")
 		for _, im := range order {
+			ran := slices.ContainsFunc(cols, func(c column) bool { return rep.workload(c.workload).lookup(im) != nil })
+			if !ran {
+				continue // the Go floor, say, runs in none of them
+			}
 			fmt.Fprintf(&b, "| %s |", im)
 			for _, c := range cols {
 				fmt.Fprintf(&b, " %s |", cell(rep.workload(c.workload), im, c.key, "ms"))
