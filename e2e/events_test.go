@@ -239,3 +239,63 @@ func TestEventTargetSemantics(t *testing.T) {
 		t.Errorf("native and wasm differ:\nnative: %s\nwasm:   %s", n, w)
 	}
 }
+
+// TestHandlerClosesAndOpens checks what a listener may do to sources while
+// a chunk's events are being dispatched, as with native EventSource: close
+// its own source, after which the rest of the chunk is not dispatched
+// (HTML §9.2.6 dispatches only while the source is open), and open another
+// source, which streams as any other. The polyfill dispatches a chunk's
+// events after its module has returned from the read, so neither call
+// reenters the module; both must still take effect at once.
+func TestHandlerClosesAndOpens(t *testing.T) {
+	t.Parallel()
+	want := []string{
+		"first add:a", "first closed 2",
+		"second message:one", "second message:two", "second closed 2",
+	}
+	for _, impl := range impls {
+		t.Run(impl, func(t *testing.T) {
+			ctx := openPage(t, pageFor(impl))
+			// event-type-reset sends two events in one write: add "a", then
+			// message "b".
+			first := scenarioURL("event-type-reset", newSession(t))
+			second := scenarioURL("simple", newSession(t))
+			got := evaluate[[]string](t, ctx, handlerProbe+`(`+js(first)+`, `+js(second)+`)`)
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("got %q, want %q", got, want)
+			}
+		})
+	}
+}
+
+// handlerProbe opens first; the listener of its first event closes it and
+// opens second, whose handler closes it after two events. It waits a while
+// longer for anything the closed sources must not deliver, then returns
+// the log of events and states.
+const handlerProbe = `(async (first, second) => {
+	const Source = recorder.Source;
+	const log = [];
+	const record = (name) => (ev) => log.push(name + " " + ev.type + ":" + ev.data);
+	await new Promise((resolve, reject) => {
+		setTimeout(() => reject(new Error("timed out; log: " + log.join(", "))), 8000);
+		const a = new Source(first);
+		a.onmessage = record("first");
+		a.onerror = () => log.push("first error " + a.readyState);
+		a.addEventListener("add", (ev) => {
+			record("first")(ev);
+			a.close();
+			log.push("first closed " + a.readyState);
+			const b = new Source(second);
+			b.onerror = () => log.push("second error " + b.readyState);
+			b.onmessage = (ev) => {
+				record("second")(ev);
+				if (ev.data === "two") {
+					b.close();
+					log.push("second closed " + b.readyState);
+					setTimeout(resolve, 300);
+				}
+			};
+		});
+	});
+	return log;
+})`
