@@ -566,10 +566,10 @@ type pageLoad struct {
 // with Network.setCacheDisabled would be neither: the renderer keeps the
 // module that earlier workloads compiled, and the Network domain, which that
 // command needs, makes the browser report every chunk of every response to
-// DevTools, which here slowed the 3 MB module's download by half.) Warm is
-// a load right after another load of the same page, with the HTTP cache
-// (which revalidates, since the server says no-cache) and the code caches
-// as a returning visitor finds them.
+// DevTools, which here made the 3 MB module's download take 1.5 to 2 times
+// as long.) Warm is a load right after another load of the same page, with
+// the HTTP cache (which revalidates, since the server says no-cache) and
+// the code caches as a returning visitor finds them.
 func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64, error) {
 	query := "&first=" + url.QueryEscape(stream)
 	key := "firstEventMs"

@@ -10,9 +10,9 @@ import (
 
 // measureSizes measures the files that a page of each implementation loads
 // beyond the page itself: the polyfill's script and module, the bundle of
-// each peer (minified, as bundle makes it), and the Go floor's program. Brotli comes from the brotli
-// command, at its best quality, and is -1 without it; gzip is Go's, at its
-// best compression.
+// each peer (minified, as bundle makes it), and the Go floor's program.
+// Brotli comes from the brotli command, at its best quality, and is -1
+// without it; gzip is Go's, at its best compression.
 func measureSizes(cfg *config, ims []impl, notes []string) ([]FileSize, []string) {
 	type file struct{ impl, label, path string }
 	var files []file
