@@ -183,7 +183,7 @@ func (c *connection) read() {
 		next.flags |= nextRead
 		return
 	}
-	if _, err := c.src.read.Invoke(c.reader, uintptr(unsafe.Pointer(&c.buf[0])), len(c.buf), c.id, c.onError); err != nil {
+	if _, err := c.src.read.Invoke(c.reader, addressOf(c.buf), len(c.buf), c.id, c.onError); err != nil {
 		c.pending = false
 		c.src.core.Fail(c.attempt, conn.ReasonNetwork, err)
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"math/rand/v2"
 	"time"
-	"unsafe"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/conn"
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
@@ -142,7 +141,7 @@ func (s *source) Dispatch(b []byte) {
 }
 
 func (s *source) dispatchNow(b []byte) {
-	_, _ = s.dispatch.Invoke(uintptr(unsafe.Pointer(&b[0])), len(b))
+	_, _ = s.dispatch.Invoke(addressOf(b), len(b))
 }
 
 // Failed reports an error event to the shim (conn.Listener).
