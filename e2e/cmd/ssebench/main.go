@@ -16,13 +16,17 @@
 // and a scan for "\n\n": the least work a JavaScript client can do),
 // event-floor (the floor plus a real MessageEvent dispatched on an
 // EventTarget for each event: the least work an EventSource that gives its
-// listeners DOM events can do) and the npm peers, which ssebench installs
-// into .cache/bench with npm and bundles with esbuild at bench time. Each implementation runs in the pages of
-// web/bench through a small adapter (web/bench/adapters, web/bench/peers).
+// listeners DOM events can do), go-floor (an empty Go program built as the
+// module is, in the ready workload only: what the Go runtime costs to
+// start) and the npm peers, which ssebench installs into .cache/bench with
+// npm and bundles with esbuild at bench time. Each implementation runs in
+// the pages of web/bench through a small adapter (web/bench/adapters,
+// web/bench/peers).
 //
-// The workloads are listed by -help. Each measurement runs in a fresh tab,
-// most in a fresh browser context, and the order of the implementations
-// turns from one repetition to the next, to spread noise. The result is a
+// The workloads are listed by -help. Each repetition of an implementation
+// runs in a new tab, each measurement on a fresh page in it, cold page
+// loads in a new browser context; the order of the implementations turns
+// from one repetition to the next, to spread noise. The result is a
 // markdown report on stdout, and ssebench.md, ssebench.json and a
 // self-contained ssebench.html in the -out directory. The targets of the
 // project show as PASS or MISS lines; they never fail the command.

@@ -165,7 +165,7 @@ func renderMarkdown(rep *Report) string {
 		b.WriteString("## WasmEventSource.ready, from the loader's script tag (ms)\n\n")
 		b.WriteString("The Go floor is an empty Go program built as the module is (GOOS=js, safejs), from its loader's script tag to its first call to the page: what the Go runtime costs before any code of the polyfill runs.\n\n")
 		b.WriteString("| implementation | cold page | warm page |\n|---|---:|---:|\n")
-		for _, im := range []string{"wasm", goFloor} {
+		for _, im := range order {
 			if w.lookup(im) != nil {
 				fmt.Fprintf(&b, "| %s | %s | %s |\n", im, cell(w, im, "cold", "ms"), cell(w, im, "warm", "ms"))
 			}
