@@ -1,0 +1,104 @@
+package browser
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestEngines drives each engine of $BROWSERS (all by default) as the e2e
+// tests do: a page loads, an expression's value comes back as JSON, a
+// rejection is an error, and the console, uncaught exceptions and unhandled
+// rejections of the page reach onConsole. It fails, never skips, when a
+// browser is missing.
+func TestEngines(t *testing.T) {
+	engines, err := ParseEngines(os.Getenv("BROWSERS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(ConsoleRelay(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>engine test</title><script>
+			console.log("page-log", 1);
+			setTimeout(() => { throw new Error("page-exception"); }, 0);
+			Promise.reject(new Error("page-rejection"));
+			window.answer = {n: 42, s: "ünïcode", list: [1, "two"]};
+		</script>`)
+	})))
+	t.Cleanup(srv.Close)
+
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			b, err := Start(ctx, e, Options{Tabs: 2})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			t.Logf("%s: %s", e, b.Version())
+
+			var mu sync.Mutex
+			var got []ConsoleMessage
+			tab, err := b.NewTab(ctx, func(m ConsoleMessage) {
+				mu.Lock()
+				got = append(got, m)
+				mu.Unlock()
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := tab.Navigate(ctx, srv.URL+"/page"); err != nil {
+				t.Fatal(err)
+			}
+			v, err := tab.Evaluate(ctx, `new Promise((resolve) => setTimeout(() => resolve(window.answer), 50))`)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var answer struct {
+				N    int    `json:"n"`
+				S    string `json:"s"`
+				List []any  `json:"list"`
+			}
+			if err := json.Unmarshal(v, &answer); err != nil || answer.N != 42 || answer.S != "ünïcode" || len(answer.List) != 2 {
+				t.Errorf("Evaluate(window.answer) = %s (%v)", v, err)
+			}
+			if v, err := tab.Evaluate(ctx, `undefined`); err != nil || string(v) != "null" {
+				t.Errorf("Evaluate(undefined) = %s, %v; want null", v, err)
+			}
+			if _, err := tab.Evaluate(ctx, `Promise.reject(new Error("eval-rejection"))`); err == nil || !strings.Contains(err.Error(), "eval-rejection") {
+				t.Errorf("Evaluate of a rejection: %v, want an error with its message", err)
+			}
+			if _, err := tab.Evaluate(ctx, `document.title // a comment`); err != nil {
+				t.Errorf("an expression ending in a line comment: %v", err)
+			}
+			if err := tab.Close(); err != nil {
+				t.Error(err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, want := range []struct {
+				text      string
+				exception bool
+			}{{"page-log 1", false}, {"page-exception", true}, {"page-rejection", true}} {
+				found := false
+				for _, m := range got {
+					if strings.Contains(m.Text, want.text) && m.Exception == want.exception {
+						found = true
+					}
+				}
+				if !found {
+					t.Errorf("no console message %q (exception %v) in %q", want.text, want.exception, got)
+				}
+			}
+		})
+	}
+}
