@@ -3,8 +3,6 @@ package e2e
 import (
 	"fmt"
 	"testing"
-
-	"github.com/chromedp/chromedp"
 )
 
 // benchRun is what ssebench.throughput of web/bench/bench.js reports.
@@ -32,9 +30,7 @@ func TestBenchAdapters(t *testing.T) {
 				page = "/bench/wasm.html?impl=wasm"
 			}
 			ctx := newTab(t)
-			if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+page)); err != nil {
-				t.Fatalf("open %s: %v", page, err)
-			}
+			navigateTo(t, ctx, env.server.URL+page)
 			const n, size = 3000, 100
 			got := evaluate[benchRun](t, ctx, fmt.Sprintf(`(async () => {
 				await ssebench.loaded;

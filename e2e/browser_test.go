@@ -14,8 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
@@ -24,9 +23,13 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden from the nati
 
 // env is what TestMain sets up once for every test of the package.
 var env struct {
-	// browser is the chromedp context of the one browser. Each test opens
-	// its own tab as a child context of it; see newTab.
-	browser context.Context
+	// engine is the engine of this run, from E2E_BROWSER (chromium by
+	// default): the package runs in one engine per go test process.
+	engine browser.Engine
+
+	// browser is the one browser. Each test opens its own tab in it; see
+	// newTab.
+	browser browser.Browser
 
 	// server is the reference server, on 127.0.0.1 and a free port.
 	server *httptest.Server
@@ -56,15 +59,16 @@ func TestMain(m *testing.M) {
 // It returns the exit code. It never skips: without a browser the package
 // fails, so that CI cannot pass by running nothing.
 func runMain(m *testing.M) int {
-	chrome, err := headless.Find()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "\n"+
-			"e2e: FAIL: %v\n"+
-			"e2e: these tests need Chromium. Install it with\n"+
-			"e2e:     apt-get update && apt-get install -y chromium\n"+
-			"e2e: or `make deps`, or set CHROMIUM=/path/to/chrome.\n\n", err)
-		return 1
+	engine := browser.Chromium
+	if name := os.Getenv("E2E_BROWSER"); name != "" {
+		engines, err := browser.ParseEngines(name)
+		if err != nil || len(engines) != 1 {
+			fmt.Fprintf(os.Stderr, "e2e: FAIL: E2E_BROWSER=%q: name one of %v\n", name, browser.Engines)
+			return 1
+		}
+		engine = engines[0]
 	}
+	env.engine = engine
 
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -97,11 +101,11 @@ func runMain(m *testing.M) int {
 		serverLog = log.New(os.Stderr, "refserver: ", log.Lmicroseconds)
 	}
 	env.otherServer = httptest.NewUnstartedServer(nil)
-	handler := refserver.New(refserver.Options{
+	handler := browser.ConsoleRelay(refserver.New(refserver.Options{
 		Root:        root,
 		Logf:        serverLog.Printf,
 		OtherOrigin: "http://" + env.otherServer.Listener.Addr().String(),
-	})
+	}))
 	env.otherServer.Config.Handler = handler
 	env.otherServer.Start()
 	env.server = httptest.NewServer(handler)
@@ -114,52 +118,35 @@ func runMain(m *testing.M) int {
 		}
 	}()
 
-	dataDir, err := os.MkdirTemp("", "eventsource-wasm-e2e-")
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "e2e: FAIL: %v\n", err)
-		return 1
-	}
-	defer func() {
-		if err := headless.RemoveAll(dataDir); err != nil {
-			fmt.Fprintf(os.Stderr, "e2e: %v\n", err)
-		}
-	}()
-
-	opts := headless.Options(chrome, dataDir,
-		// The HTTP/2 servers of transport_test.go have self-signed certificates.
-		chromedp.IgnoreCertErrors,
-	)
-	if os.Getenv("E2E_HEADFUL") == "1" {
-		opts = append(opts, chromedp.VisibleWindow)
+	opts := browser.Options{
+		Name:    "eventsource-wasm-e2e",
+		Headful: os.Getenv("E2E_HEADFUL") == "1",
+		Tabs:    parallel,
 	}
 	if os.Getenv("E2E_BROWSER_LOG") != "" {
-		opts = append(opts, chromedp.CombinedOutput(os.Stderr))
+		opts.Log = func(line string) { fmt.Fprintf(os.Stderr, "%s: %s\n", engine, line) }
 	}
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelAlloc()
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	defer cancelBrowser()
-
-	// Start the browser now, with a context that has no deadline: the
-	// first run binds the life of the browser to its context.
 	start := time.Now()
-	if err := chromedp.Do(browserCtx); err != nil {
-		fmt.Fprintf(os.Stderr, "\ne2e: FAIL: cannot start %s: %v\n"+
-			"e2e: set E2E_BROWSER_LOG=1 to see its output.\n\n", chrome, err)
+	b, err := browser.Start(context.Background(), engine, opts)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "\n"+
+			"e2e: FAIL: %v\n"+
+			"e2e: these tests need %s. Install the browsers with `make deps`\n"+
+			"e2e: (Debian: apt-get install -y chromium firefox-esr webkit2gtk-driver xvfb);\n"+
+			"e2e: set E2E_BROWSER_LOG=1 to see the browser's output.\n\n", err, engine)
 		return 1
 	}
-	env.browser = browserCtx
-	if testing.Verbose() {
-		fmt.Fprintf(os.Stderr, "e2e: %s started in %v; server at %s; %d tabs at once\n",
-			chrome, time.Since(start).Round(time.Millisecond), env.server.URL, parallel)
-	}
+	env.browser = b
+	fmt.Fprintf(os.Stderr, "e2e: %s (%s) started in %v; server at %s; %d tabs at once\n",
+		engine, b.Version(), time.Since(start).Round(time.Millisecond), env.server.URL, parallel)
 
 	code := m.Run()
 
 	// Stop the browser before the deferred server close, which waits for
 	// the handlers of its connections.
-	cancelBrowser()
-	cancelAlloc()
+	if err := b.Close(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: closing %s: %v\n", engine, err)
+	}
 	return code
 }
 

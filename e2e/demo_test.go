@@ -272,6 +272,7 @@ func authConnections(t *testing.T, ctx context.Context) []authConnection {
 // badge, for the conditions of demoWait.
 func openDemo(t *testing.T, path string) context.Context {
 	t.Helper()
+	chromiumOnly(t, "the demo is driven with clicks and keys, and photographed, through DevTools")
 	if env.polyfillErr != nil {
 		t.Fatalf("cannot test the demo: %v", env.polyfillErr)
 	}

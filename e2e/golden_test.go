@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 )
 
@@ -16,10 +17,20 @@ func goldenPath(name string) string {
 	return filepath.Join("testdata", name+".golden")
 }
 
+// nativeGolden is the name of the golden file of native engine's trace of
+// a scenario: testdata/<name>.golden for Chromium, the oracle, and
+// testdata/<engine>/<name>.golden for the others.
+func nativeGolden(engine browser.Engine, name string) string {
+	if engine == browser.Chromium {
+		return name
+	}
+	return filepath.Join(string(engine), name)
+}
+
 func readGolden(name string) ([]Entry, error) { return trace.ReadFile(goldenPath(name)) }
 
 func writeGolden(name string, entries []Entry) error {
-	if err := os.MkdirAll("testdata", 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Dir(goldenPath(name)), 0o755); err != nil {
 		return err
 	}
 	return os.WriteFile(goldenPath(name), trace.Encode(entries), 0o644)

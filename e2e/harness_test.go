@@ -6,8 +6,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/chromedp/chromedp"
 )
 
 // recorder is a reporter that keeps what it gets, for the tests of the
@@ -56,15 +54,13 @@ func TestHarnessReportsThePage(t *testing.T) {
 	rec := &recorder{}
 	ctx := newTabReporting(t, rec)
 	openHarness(t, ctx, "native")
-	const script = `
+	const script = `(() => {
 		console.log("e2e-harness-log");
 		console.log("panic: e2e-harness-panic");
 		setTimeout(() => { throw new Error("e2e-harness-exception"); }, 0);
 		Promise.reject(new Error("e2e-harness-rejection"));
-	`
-	if err := chromedp.Do(ctx, chromedp.Evaluate[chromedp.Void](script)); err != nil {
-		t.Fatal(err)
-	}
+	})()`
+	evaluate[any](t, ctx, script)
 	for _, c := range []struct {
 		kind string
 		got  *[]string

@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
@@ -288,13 +287,9 @@ func serveInterop(t *testing.T, path string, rec *interopRecorder) string {
 // openHarnessAt is openHarness on another server than the reference one.
 func openHarnessAt(t *testing.T, ctx context.Context, base, impl string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/harness.html?impl="+impl)); err != nil {
-		t.Fatalf("open %s/harness.html?impl=%s: %v", base, impl, err)
-	}
+	navigateTo(t, ctx, base+"/harness.html?impl="+impl)
 	const loaded = `window.sseTrace ? sseTrace.loaded : Promise.reject(new Error("/trace.js did not load"))`
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](loaded, chromedp.EvalAwaitPromise)); err != nil {
+	if _, err := tryEvaluate[any](ctx, 20*time.Second, loaded); err != nil {
 		t.Fatalf("harness.html?impl=%s did not load: %v", impl, err)
 	}
 }
@@ -310,9 +305,7 @@ func traceAsync(t *testing.T, ctx context.Context, opts traceOptions) <-chan Tra
 	}
 	ch := make(chan Trace, 1)
 	go func() {
-		ctx, cancel := context.WithTimeout(ctx, traceTimeout+10*time.Second)
-		defer cancel()
-		tr, err := chromedp.Run(ctx, chromedp.Evaluate[Trace]("sseTrace.run("+string(js)+")", chromedp.EvalAwaitPromise))
+		tr, err := tryEvaluate[Trace](ctx, traceTimeout+10*time.Second, "sseTrace.run("+string(js)+")")
 		if err != nil {
 			t.Errorf("sseTrace.run(%s): %v", js, err)
 		}

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 )
 
 // The tests of how a page gets WasmEventSource: install(), the
@@ -225,7 +224,7 @@ func TestModuleSourcesBeforeReady(t *testing.T) {
 		t.Parallel()
 		ctx := openPage(t, "native.html")
 		session := newSession(t)
-		evaluate[chromedp.Void](t, ctx, `(async (session) => {
+		evaluate[any](t, ctx, `(async (session) => {
 			new EventSource("/sse/echo?session=" + session).close();
 			new EventSource("/sse/echo?session=" + session).close();
 			await new Promise((resolve, reject) => {
@@ -324,7 +323,7 @@ func TestCloseInConstructorTask(t *testing.T) {
 	forEachImpl(t, func(t *testing.T, impl string) {
 		ctx := openPage(t, pageFor(impl))
 		session := newSession(t)
-		evaluate[chromedp.Void](t, ctx, `(async (session) => {
+		evaluate[any](t, ctx, `(async (session) => {
 			new recorder.Source("/sse/echo?session=" + session).close();
 			new recorder.Source("/sse/echo?session=" + session).close();
 			const sentinel = new recorder.Source("/sse/counter?total=1&session=" + session);

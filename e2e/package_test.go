@@ -39,6 +39,7 @@ import (
 // It needs make, npm and node, and the first run installs TypeScript 5 into
 // .cache/tsc (from the npm registry). It fails, and never skips, without them.
 func TestPackage(t *testing.T) {
+	chromiumOnly(t, "the package is the same for every engine: Chromium's run builds and checks it once")
 	// Not parallel until the package is installed: make package may
 	// rebuild dist/, which the parallel tests of the package serve.
 	for _, tool := range []string{"make", "npm", "node"} {

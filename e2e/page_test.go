@@ -11,9 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
-	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
@@ -33,15 +31,16 @@ type (
 	traceOptions = trace.Options
 )
 
-// newTab opens a new tab in the shared browser and returns its context. It
-// forwards the console of the page to the test log, and fails the test on
-// an uncaught exception in the page. It blocks while E2E_PARALLEL other tabs
-// are open. The tab closes when the test ends.
+// newTab opens a new tab in the shared browser and returns its context,
+// through which evaluate, navigate and the other helpers reach the tab. In
+// Chromium it is the tab's chromedp context too. It forwards the console
+// of the page to the test log, and fails the test on an uncaught exception
+// in the page. It blocks while E2E_PARALLEL other tabs are open. The tab
+// closes when the test ends.
 //
-// Each tab gets its own window, the chromedp default: a tab behind another
-// in one window is hidden, and a hidden page is not what a user of an
-// EventSource has (timers and rendering can be throttled). Own windows cost
-// about 0.3 s a tab more.
+// Each tab gets its own window: a tab behind another in one window is
+// hidden, and a hidden page is not what a user of an EventSource has
+// (timers and rendering can be throttled).
 func newTab(t *testing.T) context.Context {
 	t.Helper()
 	return newTabReporting(t, t)
@@ -54,44 +53,67 @@ type reporter interface {
 	Logf(format string, args ...any)
 }
 
+// tabKey is the key of a tab's browser.Tab in its context.
+type tabKey struct{}
+
+// tabOf returns the tab of a context that newTab made.
+func tabOf(t *testing.T, ctx context.Context) browser.Tab {
+	t.Helper()
+	tab, ok := ctx.Value(tabKey{}).(browser.Tab)
+	if !ok {
+		t.Fatal("the context is not a tab's: make it with newTab")
+	}
+	return tab
+}
+
 // newTabReporting is newTab with the console of the page going to r.
 func newTabReporting(t *testing.T, r reporter) context.Context {
 	t.Helper()
 	env.tabs <- struct{}{}
-	ctx, closeTab, err := headless.OpenTab(env.browser, func(m chromedp.ConsoleMessage) { reportConsole(r, m) })
+	open, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	tab, err := env.browser.NewTab(open, func(m browser.ConsoleMessage) { reportConsole(r, m) })
 	if err != nil {
 		<-env.tabs
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		closeTab()
+		if err := tab.Close(); err != nil {
+			t.Logf("close the tab: %v", err)
+		}
 		<-env.tabs
 	})
-	return ctx
+	ctx, ok := browser.ChromedpContext(tab)
+	if !ok {
+		ctx = context.Background()
+	}
+	return context.WithValue(ctx, tabKey{}, tab)
+}
+
+// chromiumOnly ends a test that needs what only Chromium's DevTools can do
+// (why), in the runs of the other engines; it runs in Chromium's.
+func chromiumOnly(t *testing.T, why string) {
+	t.Helper()
+	if env.engine != browser.Chromium {
+		t.Skipf("Chromium only (%s); it runs with E2E_BROWSER=chromium", why)
+	}
 }
 
 // reportConsole logs a console message of the page, and fails the test for
 // an uncaught exception or for a Go runtime that died in the page.
-func reportConsole(t reporter, m chromedp.ConsoleMessage) {
+func reportConsole(t reporter, m browser.ConsoleMessage) {
 	where := ""
 	if m.URL != "" {
-		where = fmt.Sprintf(" (%s:%d)", strings.TrimPrefix(m.URL, env.server.URL), m.Line+1)
+		where = fmt.Sprintf(" (%s:%d)", strings.TrimPrefix(m.URL, env.server.URL), m.Line)
 	}
-	what, ok := headless.PageProblem(m)
+	what, ok := m.Problem()
 	if !ok {
 		t.Logf("console.%s%s", m, where)
 		return
 	}
 	stack := ""
-	if m.IsException() && m.Stack != nil {
-		for _, f := range m.Stack.CallFrames {
-			name := f.FunctionName
-			if name == "" {
-				name = "<anonymous>"
-			}
-			stack += fmt.Sprintf("\n\tat %s (%s:%d:%d)", name,
-				strings.TrimPrefix(f.URL, env.server.URL), f.LineNumber+1, f.ColumnNumber+1)
-		}
+	for _, f := range m.Stack {
+		stack += "\n\tat " + strings.ReplaceAll(f, env.server.URL, "")
 	}
 	t.Errorf("%s: %s%s%s", what, m.Text, where, stack)
 }
@@ -101,15 +123,7 @@ func reportConsole(t reporter, m chromedp.ConsoleMessage) {
 // not load.
 func openHarness(t *testing.T, ctx context.Context, impl string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+"/harness.html?impl="+impl)); err != nil {
-		t.Fatalf("open harness.html?impl=%s: %v", impl, err)
-	}
-	const loaded = `window.sseTrace ? sseTrace.loaded : Promise.reject(new Error("/trace.js did not load"))`
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](loaded, chromedp.EvalAwaitPromise)); err != nil {
-		t.Fatalf("harness.html?impl=%s did not load: %v", impl, err)
-	}
+	openHarnessAt(t, ctx, env.server.URL, impl)
 }
 
 // runTrace runs scenario sc with impl in a new tab, on the stream URL of the
@@ -145,12 +159,7 @@ func runTrace(t *testing.T, impl string, sc scenario.Scenario, session string) T
 
 	// The page times out on its own; this deadline only catches a page
 	// that hangs.
-	ctx, cancel := context.WithTimeout(ctx, traceTimeout+10*time.Second)
-	defer cancel()
-	tr, err := chromedp.Run(ctx, chromedp.Evaluate[Trace]("sseTrace.run("+string(js)+")", chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("sseTrace.run(%s): %v", js, err)
-	}
+	tr := evaluateWithin[Trace](t, ctx, traceTimeout+10*time.Second, "sseTrace.run("+string(js)+")")
 	markOtherOrigin(tr.Entries)
 	checkTrace(t, impl, tr)
 	return tr

@@ -3,13 +3,14 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 // The tests of WasmEventSource's options and API drive pages under web/e2e/
@@ -132,10 +133,16 @@ func pageFor(impl string) string { return impl + ".html" }
 // navigate loads web/e2e/<page> in the tab.
 func navigate(t *testing.T, ctx context.Context, page string) {
 	t.Helper()
+	navigateTo(t, ctx, env.server.URL+"/e2e/"+page)
+}
+
+// navigateTo loads url in the tab and waits for its load event.
+func navigateTo(t *testing.T, ctx context.Context, url string) {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(ctx, evalTimeout)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+"/e2e/"+page)); err != nil {
-		t.Fatalf("open /e2e/%s: %v", page, err)
+	if err := tabOf(t, ctx).Navigate(ctx, url); err != nil {
+		t.Fatalf("open %s: %v", strings.TrimPrefix(url, env.server.URL), err)
 	}
 }
 
@@ -143,13 +150,36 @@ func navigate(t *testing.T, ctx context.Context, page string) {
 // is a promise, and decodes its value as JSON into a T.
 func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(ctx, evalTimeout)
-	defer cancel()
-	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	return evaluateWithin[T](t, ctx, evalTimeout, expr)
+}
+
+// evaluateWithin is evaluate with a timeout of its own.
+func evaluateWithin[T any](t *testing.T, ctx context.Context, timeout time.Duration, expr string) T {
+	t.Helper()
+	v, err := tryEvaluate[T](ctx, timeout, expr)
 	if err != nil {
 		t.Fatalf("evaluate %s: %v", brief(expr), err)
 	}
 	return v
+}
+
+// tryEvaluate is evaluate that returns its error, from any goroutine.
+func tryEvaluate[T any](ctx context.Context, timeout time.Duration, expr string) (T, error) {
+	var v T
+	tab, ok := ctx.Value(tabKey{}).(browser.Tab)
+	if !ok {
+		return v, errors.New("the context is not a tab's: make it with newTab")
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	raw, err := tab.Evaluate(ctx, expr)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(raw, &v); err != nil {
+		return v, fmt.Errorf("the value %s: %w", brief(string(raw)), err)
+	}
+	return v, nil
 }
 
 // watch evaluates source, an expression that makes an EventSource, and

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
@@ -286,12 +285,7 @@ func runTraceIn(t *testing.T, ctx context.Context, opts withOptions) Trace {
 	}
 	// The page times out on its own; this deadline only catches a page
 	// that hangs.
-	ctx, cancel := context.WithTimeout(ctx, time.Duration(opts.TimeoutMs)*time.Millisecond+10*time.Second)
-	defer cancel()
-	tr, err := chromedp.Run(ctx, chromedp.Evaluate[Trace]("sseTrace.run("+string(arg)+")", chromedp.EvalAwaitPromise))
-	if err != nil {
-		t.Fatalf("sseTrace.run(%s): %v", arg, err)
-	}
+	tr := evaluateWithin[Trace](t, ctx, time.Duration(opts.TimeoutMs)*time.Millisecond+10*time.Second, "sseTrace.run("+string(arg)+")")
 	markOtherOrigin(tr.Entries)
 	return tr
 }

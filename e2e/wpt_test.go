@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
 )
 
 // The cases of the web-platform-tests eventsource/ directory, re-expressed:
@@ -320,10 +319,10 @@ func runWPTTab(t *testing.T, impl string, cases []wptCase) ([]wptResult, string,
 	ctx := newTab(t)
 	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+"/wpt/"+impl+".html")); err != nil {
+	if err := tabOf(t, ctx).Navigate(ctx, env.server.URL+"/wpt/"+impl+".html"); err != nil {
 		return nil, "", fmt.Errorf("open /wpt/%s.html: %v", impl, err)
 	}
-	ua, err := chromedp.Run(ctx, chromedp.Evaluate[string]("wpt.loaded.then(() => wpt.userAgent)", chromedp.EvalAwaitPromise))
+	ua, err := tryEvaluate[string](ctx, 90*time.Second, "wpt.loaded.then(() => wpt.userAgent)")
 	if err != nil {
 		return nil, "", fmt.Errorf("/wpt/%s.html did not load: %v", impl, err)
 	}
@@ -346,7 +345,7 @@ func runWPTTab(t *testing.T, impl string, cases []wptCase) ([]wptResult, string,
 		fmt.Fprintf(&b, "{id: %s, timeoutMs: %d, body: %s},\n", js(c.ID), timeout.Milliseconds(), strings.TrimSpace(c.JS))
 	}
 	fmt.Fprintf(&b, "], {concurrency: 3, cross: %s})", js(env.otherServer.URL+"/wpt/"))
-	rs, err := chromedp.Run(ctx, chromedp.Evaluate[[]wptResult](b.String(), chromedp.EvalAwaitPromise))
+	rs, err := tryEvaluate[[]wptResult](ctx, 90*time.Second, b.String())
 	if err != nil {
 		return nil, "", fmt.Errorf("running %d case(s) in /wpt/%s.html: %v", len(cases), impl, err)
 	}
@@ -1070,13 +1069,13 @@ func wptBFCache(ctx context.Context, t *testing.T, impl string) string {
 		source.onopen = () => resolve();
 		source.onerror = () => reject(new Error("the EventSource did not open"));
 	})`
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](strings.Replace(start, "SESSION", js(session), 1), chromedp.EvalAwaitPromise)); err != nil {
+	if _, err := tryEvaluate[any](ctx, evalTimeout, strings.Replace(start, "SESSION", js(session), 1)); err != nil {
 		return err.Error()
 	}
 	if !waitOpen(1) {
 		return fmt.Sprintf("%d open connections after the open event, want 1", open())
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(env.server.URL+"/wpt/resources/frame-native.html")); err != nil {
+	if err := tabOf(t, ctx).Navigate(ctx, env.server.URL+"/wpt/resources/frame-native.html"); err != nil {
 		return "navigating away: " + err.Error()
 	}
 	if !waitOpen(0) {
@@ -1084,12 +1083,12 @@ func wptBFCache(ctx context.Context, t *testing.T, impl string) string {
 	}
 	// history.back() from the page that replaced it; a restore from the
 	// cache fires no load event, so poll instead of waiting for one.
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void]("history.back()")); err != nil {
+	if _, err := tryEvaluate[any](ctx, evalTimeout, "void setTimeout(() => history.back(), 0)"); err != nil {
 		return "history.back(): " + err.Error()
 	}
 	restored := false
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline) && !restored; time.Sleep(100 * time.Millisecond) {
-		restored, _ = chromedp.Run(ctx, chromedp.Evaluate[bool]("window.restoredFromCache === true"))
+		restored, _ = tryEvaluate[bool](ctx, evalTimeout, "window.restoredFromCache === true")
 	}
 	if !restored {
 		return "the browser did not restore the page from the back/forward cache (WPT: optional)"

@@ -31,6 +31,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -103,10 +104,18 @@ type Tab interface {
 	// and returns its value as JSON ("null" for undefined). An exception,
 	// or a rejection, is an error with its message.
 	Evaluate(ctx context.Context, expr string) (json.RawMessage, error)
+	// Preload makes script run in every document the tab loads from now
+	// on, before the document's own scripts. WebKit's classic WebDriver
+	// cannot: there it returns ErrNoPreload.
+	Preload(ctx context.Context, script string) error
 	// Close closes the tab; onConsole has had its last call when it
 	// returns.
 	Close() error
 }
+
+// ErrNoPreload is Tab.Preload's error in an engine whose driver cannot run
+// a script before a document's own.
+var ErrNoPreload = errors.New("this engine's driver cannot run a script before a page's own")
 
 // Start starts a browser of engine e.
 func Start(ctx context.Context, e Engine, opts Options) (Browser, error) {

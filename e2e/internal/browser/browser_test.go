@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -29,6 +30,7 @@ func TestEngines(t *testing.T) {
 			console.log("page-log", 1);
 			setTimeout(() => { throw new Error("page-exception"); }, 0);
 			Promise.reject(new Error("page-rejection"));
+			new EventSource("http://127.0.0.1:1/refused"); // the browser reports it: no exception
 			window.answer = {n: 42, s: "ünïcode", list: [1, "two"]};
 		</script>`)
 	})))
@@ -56,8 +58,17 @@ func TestEngines(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			preloaded := true
+			if err := tab.Preload(ctx, `window.preloaded = typeof window.answer;`); errors.Is(err, ErrNoPreload) && e == WebKit {
+				preloaded = false
+			} else if err != nil {
+				t.Fatalf("Preload: %v", err)
+			}
 			if err := tab.Navigate(ctx, srv.URL+"/page"); err != nil {
 				t.Fatal(err)
+			}
+			if v, err := tab.Evaluate(ctx, `window.preloaded`); preloaded && (err != nil || string(v) != `"undefined"`) {
+				t.Errorf("the preloaded script saw window.answer as %s (%v), want it to run before the page's script", v, err)
 			}
 			v, err := tab.Evaluate(ctx, `new Promise((resolve) => setTimeout(() => resolve(window.answer), 50))`)
 			if err != nil {
@@ -85,6 +96,11 @@ func TestEngines(t *testing.T) {
 			}
 			mu.Lock()
 			defer mu.Unlock()
+			for _, m := range got {
+				if strings.Contains(m.Text, "127.0.0.1:1/") && m.Exception {
+					t.Errorf("the browser's report of a refused connection counts as an exception: %q", m)
+				}
+			}
 			for _, want := range []struct {
 				text      string
 				exception bool

@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
@@ -98,6 +99,13 @@ func (t *chromiumTab) Evaluate(ctx context.Context, expr string) (json.RawMessag
 		return nil, err
 	}
 	return jsonOf(s), nil
+}
+
+func (t *chromiumTab) Preload(ctx context.Context, script string) error {
+	ctx, cancel := t.bound(ctx)
+	defer cancel()
+	_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: script})
+	return err
 }
 
 func (t *chromiumTab) Close() error { t.close(); return nil }

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -58,6 +59,10 @@ var firefoxPrefs = map[string]any{
 	"messaging-system.rsexperimentloader.enabled":       false,
 	"browser.newtabpage.activity-stream.feeds.snippets": false,
 }
+
+// thrownText matches the text of an uncaught exception or an unhandled
+// rejection in Firefox's error console.
+var thrownText = regexp.MustCompile(`^(uncaught exception: |[A-Z][A-Za-z]*(Error|Exception)(: |$))`)
 
 // firefox is Firefox, headless, driven over WebDriver BiDi.
 type firefox struct {
@@ -197,7 +202,13 @@ func (f *firefox) event(method string, params json.RawMessage) {
 	if onConsole == nil {
 		return
 	}
-	m := ConsoleMessage{Level: e.Level, Text: e.Text, Exception: e.Type == "javascript"}
+	// Entries of type "javascript" are Firefox's error console: uncaught
+	// exceptions and unhandled rejections, but also what the browser
+	// itself reports of a page (a refused connection, a blocked load),
+	// which are no exceptions. A thrown value's text begins with its
+	// class, "uncaught exception: " for a value that is no Error.
+	exception := e.Type == "javascript" && (e.StackTrace != nil || thrownText.MatchString(e.Text))
+	m := ConsoleMessage{Level: e.Level, Text: e.Text, Exception: exception}
 	if m.Level == "warn" {
 		m.Level = "warning"
 	}
@@ -269,6 +280,13 @@ func (t *firefoxTab) Evaluate(ctx context.Context, expr string) (json.RawMessage
 		return nil, fmt.Errorf("script.evaluate returned a %s, not a JSON string", res.Result.Type)
 	}
 	return jsonOf(&res.Result.Value), nil
+}
+
+func (t *firefoxTab) Preload(ctx context.Context, script string) error {
+	return t.browser.conn.call(ctx, "script.addPreloadScript", map[string]any{
+		"functionDeclaration": "() => {\n" + script + "\n}",
+		"contexts":            []string{t.context},
+	}, nil)
 }
 
 func (t *firefoxTab) Close() error {

@@ -216,6 +216,8 @@ func (t *webkitTab) Evaluate(ctx context.Context, expr string) (json.RawMessage,
 	return jsonOf(s), nil
 }
 
+func (t *webkitTab) Preload(context.Context, string) error { return ErrNoPreload }
+
 // drainConsole hands the messages that the console relay kept to
 // onConsole.
 func (t *webkitTab) drainConsole(ctx context.Context) {
