@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 

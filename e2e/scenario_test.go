@@ -108,7 +108,9 @@ func checkNative(t *testing.T, sc scenario.Scenario, tr Trace) {
 	// docs/engines.md tabulates it from their golden files.
 	errorf := t.Errorf
 	if env.engine != browser.Chromium {
-		errorf = func(format string, args ...any) { t.Logf("native %s strays: "+format, append([]any{env.engine}, args...)...) }
+		errorf = func(format string, args ...any) {
+			t.Logf("native %s strays: "+format, append([]any{env.engine}, args...)...)
+		}
 	}
 	switch tr.EndedBy {
 	case "timeout":

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
 )
 
 // The cases of the web-platform-tests eventsource/ directory, re-expressed:
