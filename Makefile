@@ -1,12 +1,15 @@
 # eventsource-wasm: build, demo and tests.
 #
 #   make demo    build, then serve the demo on http://127.0.0.1:8080/
-#   make test    vet, unit tests, then end-to-end tests in headless Chromium
+#   make test    vet, unit tests, then end-to-end tests in Chromium, Firefox and
+#                WebKit (BROWSERS=chromium make test for one engine)
 #   make fuzz    run the fuzzers for longer (FUZZTIME=1m each by default)
 #   make soak    stream 1,000,000 events through the polyfill, memory sampled
 #
-# Browser tests need Chromium; `make deps` installs Debian's package when no
-# browser is found (set CHROMIUM=/path/to/chrome to use another one).
+# Browser tests need Chromium, Firefox ESR and WebKitGTK's WebKitWebDriver
+# (with Xvfb for its MiniBrowser); `make deps` installs Debian's packages of
+# those that are missing (set CHROMIUM, FIREFOX, WEBKIT_DRIVER or
+# MINIBROWSER to use other builds).
 
 GO       ?= go
 GOROOT   := $(shell $(GO) env GOROOT)
@@ -90,8 +93,18 @@ vet:
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
 
+# The e2e package runs once per engine of BROWSERS, each in a go test
+# process of its own (E2E_BROWSER); the commands and internal packages
+# under e2e/ run with Chromium's.
+BROWSERS ?= chromium firefox webkit
+
 e2e: build $(DIST)/faultinject/eventsource-wasm.wasm deps
-	$(GO) test -count=1 -timeout 20m ./e2e/...
+	@set -e; for b in $(BROWSERS); do \
+	  case $$b in chromium|firefox|webkit) ;; *) echo "e2e: unknown browser $$b (BROWSERS: chromium firefox webkit)"; exit 1;; esac; \
+	  if [ $$b = chromium ]; then pkgs=./e2e/...; else pkgs=./e2e; fi; \
+	  echo "e2e: $$b"; \
+	  E2E_BROWSER=$$b $(GO) test -count=1 -timeout 20m $$pkgs; \
+	done
 
 # A module that can fail on purpose, for the fault tests (wasm/bridge/faultinject.go).
 $(DIST)/faultinject/eventsource-wasm.wasm: $(WASM_SOURCES)
@@ -110,20 +123,27 @@ BENCHFLAGS ?=
 bench: deps build
 	$(GO) run ./e2e/cmd/ssebench -out bench-report $(BENCHFLAGS)
 
-# deps finds a Chromium, or installs Debian's when none is found and we may;
-# brotli, for the precompressed module, comes along when it is missing.
+# deps installs Debian's packages of the browsers the tests drive, and
+# brotli for the precompressed module, when they are missing and we may.
+DEB_PACKAGES := chromium:chromium firefox-esr:firefox-esr WebKitWebDriver:webkit2gtk-driver Xvfb:xvfb brotli:brotli
+
 deps:
-	@if [ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null; then \
-	  have_browser=1; \
-	fi; \
-	if [ -n "$$have_browser" ] && command -v brotli >/dev/null; then \
+	@missing=""; \
+	for pair in $(DEB_PACKAGES); do \
+	  cmd=$${pair%%:*}; pkg=$${pair#*:}; \
+	  case $$cmd in \
+	    chromium) [ -n "$$CHROMIUM" ] || command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null || missing="$$missing $$pkg";; \
+	    firefox-esr) [ -n "$$FIREFOX" ] || command -v firefox-esr >/dev/null || command -v firefox >/dev/null || missing="$$missing $$pkg";; \
+	    *) command -v $$cmd >/dev/null || missing="$$missing $$pkg";; \
+	  esac; \
+	done; \
+	if [ -z "$$missing" ]; then \
 	  :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	  pkgs="$$( [ -n "$$have_browser" ] || echo chromium ) $$(command -v brotli >/dev/null || echo brotli)"; \
-	  echo "deps: installing $$pkgs (apt-get)"; \
-	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$pkgs >/dev/null; \
-	elif [ -z "$$have_browser" ]; then \
-	  echo "deps: no Chromium found. Install it (e.g. sudo apt-get install chromium) or set CHROMIUM=/path/to/chrome"; exit 1; \
+	  echo "deps: installing$$missing (apt-get)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	else \
+	  echo "deps: missing$$missing. Install them (e.g. sudo apt-get install$$missing)"; exit 1; \
 	fi
 
 fuzz:

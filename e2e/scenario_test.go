@@ -55,11 +55,11 @@ func checkScenario(t *testing.T, impl string, sc scenario.Scenario) {
 			return
 		}
 	}
-	if why, ok := wasmDifferences[sc.Name]; ok && impl == "wasm" {
+	if known, why, ok := knownWasmDifference(env.engine, sc.Name); ok && impl == "wasm" {
 		// A known, explained difference: the polyfill's own trace is
 		// checked in beside native's, and must not change either.
-		t.Logf("wasm differs from native by design: %s", why)
-		golden = sc.Name + ".wasm"
+		t.Logf("wasm differs from native Chromium: %s", why)
+		golden = known
 		if *update {
 			if err := writeGolden(golden, tr.Entries); err != nil {
 				t.Fatal(err)
@@ -80,20 +80,6 @@ func checkScenario(t *testing.T, impl string, sc scenario.Scenario) {
 		t.Errorf("%s trace differs from %s, %s", impl, goldenPath(golden), diff)
 	}
 }
-
-// wasmDifferences lists the scenarios where WasmEventSource cannot do what
-// native Chromium does, and why. For these the wasm run is compared with
-// testdata/<name>.wasm.golden, written from the wasm run by -update.
-var wasmDifferences = map[string]string{
-	"cors-no-acao":              corsFailureDifference,
-	"cors-wrong-origin":         corsFailureDifference,
-	"cors-redirect-hop-no-acao": corsFailureDifference,
-}
-
-const corsFailureDifference = "fetch() rejects with the same TypeError for a failed CORS check as for a " +
-	"network error (Fetch hides the reason from scripts), so the polyfill reestablishes the connection " +
-	"(error with readyState CONNECTING, then the reconnection's 204 closes it); native Chromium knows the " +
-	"CORS check failed and fails the connection at once (CLOSED)."
 
 // checkNative guards the oracle: it fails when the native trace is trivial
 // where the scenario implies events, so that a golden file of an empty or
