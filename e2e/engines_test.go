@@ -39,11 +39,10 @@ var wasmDifferences = map[browser.Engine]map[string]string{
 			"Firefox's own EventSource does not fire it either.",
 	},
 	browser.WebKit: {
-		"server-restart": refusalDifference,
 		"unicode-id-reconnect": "WebKit's fetch() encodes a header value as UTF-8 of its code points, where " +
 			"Fetch takes each code unit as a byte: the polyfill's Last-Event-ID, the ID's UTF-8 bytes as code " +
-			"units (as Fetch requires), arrives encoded twice. WebKit's own EventSource sends the ID right. " +
-			"The lastEventId option's query parameter form avoids the header.",
+			"units (as Fetch requires), arrives encoded twice. WebKit's own EventSource sends the ID right; " +
+			"IDs of ASCII alone are not affected.",
 	},
 }
 
@@ -51,11 +50,6 @@ const corsFailureDifference = "fetch() rejects with the same TypeError for a fai
 	"network error (Fetch hides the reason from scripts), so the polyfill reestablishes the connection " +
 	"(error with readyState CONNECTING, then the reconnection's 204 closes it); native Chromium knows the " +
 	"CORS check failed and fails the connection at once (CLOSED)."
-
-const refusalDifference = "The reference server fails a connection with a response head of two different " +
-	"Content-Length values, a network error to Fetch and to Chromium and Firefox; WebKit takes it as a 200 " +
-	"response with an empty body, so each refused reconnection opens and ends at once (WebKit's own " +
-	"EventSource does the same)."
 
 // nativeDifferences lists, by engine, the scenarios where that engine's
 // native EventSource does other than native Chromium's, and why.
@@ -75,7 +69,6 @@ var nativeDifferences = map[browser.Engine]map[string]string{
 			"the response head.",
 	},
 	browser.WebKit: {
-		"server-restart": refusalDifference,
 		"bom-split": "WebKit dispatches no event when the three bytes of the leading BOM arrive in separate " +
 			"chunks; the standard strips the BOM however it arrives (HTML §9.2.5, UTF-8 decode).",
 		"retry-non-digits": "WebKit takes a retry field that is not all ASCII digits (such as \"5000x\") as a " +
