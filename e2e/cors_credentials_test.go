@@ -39,7 +39,7 @@ func checkCORSCredentials(t *testing.T, impl string, withCredentials bool) {
 	cookie := "cred_" + session
 	// A cookie for the host 127.0.0.1 (any port), and only for the echo
 	// stream, so that no other test sees it.
-	setCookie := "document.cookie = " + js(cookie+"=1; path=/sse/echo; max-age=60") + "; document.cookie.length"
+	setCookie := "(document.cookie = " + js(cookie+"=1; path=/sse/echo; max-age=60") + ", document.cookie.length)"
 	opts := withOptions{
 		traceOptions: traceOptions{
 			Impl:       impl,

@@ -174,7 +174,7 @@ func TestEventTargetSemantics(t *testing.T) {
 		t.Run(impl, func(t *testing.T) {
 			ctx := openPage(t, pageFor(impl))
 			url := scenarioURL("simple", newSession(t))
-			raw := evaluate[[]byte](t, ctx, eventTargetProbe+`(`+js(url)+`)`)
+			raw := evaluate[json.RawMessage](t, ctx, eventTargetProbe+`(`+js(url)+`)`)
 			var res map[string]any
 			if err := json.Unmarshal(raw, &res); err != nil {
 				t.Fatal(err)

@@ -62,7 +62,7 @@ var firefoxPrefs = map[string]any{
 
 // thrownText matches the text of an uncaught exception or an unhandled
 // rejection in Firefox's error console.
-var thrownText = regexp.MustCompile(`^(uncaught exception: |[A-Z][A-Za-z]*(Error|Exception)(: |$))`)
+var thrownText = regexp.MustCompile(`^(uncaught exception: |([A-Z][A-Za-z]*)?(Error|Exception)(: |$))`)
 
 // firefox is Firefox, headless, driven over WebDriver BiDi.
 type firefox struct {
