@@ -227,7 +227,12 @@ function eventSourceWasm(setup) {
     try {
       response = await fetch(url, { credentials: "same-origin" });
     } catch (err) {
-      throw new Error(`eventsource-wasm: could not fetch ${url}: ${describeError(err)}`);
+      // Node's fetch() cannot read file: URLs, and file: is where the
+      // module is when Node imports it (server-side rendering).
+      const hint = url.startsWith("file:")
+        ? "; fetch() here cannot read it: set an http(s) URL with configure({ wasmURL })"
+        : "";
+      throw new Error(`eventsource-wasm: could not fetch ${url}: ${describeError(err)}${hint}`);
     }
     if (!response.ok) {
       throw new Error(`eventsource-wasm: could not fetch ${url}: HTTP ${response.status}`);
