@@ -359,7 +359,7 @@ type thrownError struct {
 // fetch, no compiling, no console) until the first source is made
 // ("source") or ready is awaited ("ready"); that configure({ wasmURL })
 // before then decides where the module comes from, resolved against the
-// page; that configure() rejects bad input with a TypeError and comes too
+// page's base URL; that configure() rejects bad input with a TypeError and comes too
 // late once loading has started. web/e2e/lazy-probe.js records every
 // fetch(), WebAssembly compile and console call from before the import.
 func TestModuleLazy(t *testing.T) {
@@ -419,7 +419,9 @@ func TestModuleLazy(t *testing.T) {
 				t.Errorf("configure() after loading started: %+v; want an Error that says it is too late because %s", got.TooLate, why)
 			}
 
-			wasm := absoluteURL("/dist/eventsource-wasm.wasm?configured=" + session)
+			// Resolved against the page's base URL, /slow/dist/, as fetch()
+			// would resolve it there; not against the module's URL.
+			wasm := absoluteURL("/slow/dist/eventsource-wasm.wasm?delay=0&configured=" + session)
 			var fetched []string
 			compiles := 0
 			for _, c := range got.Calls {

@@ -31,6 +31,10 @@ for (const name of ["log", "info", "warn", "error", "debug"]) {
   console[name] = (...args) => calls.push("console." + name + " " + args.join(" "));
 }
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+if (process.env.CASE === "missing") {
+  delete globalThis.WebAssembly;
+  delete globalThis.MessageEvent;
+}
 const m = await import(process.env.MODULE_URL);
 await turn();
 await turn();
@@ -54,6 +58,10 @@ if (process.env.CASE === "default") {
   // An absolute URL: the module, a file: URL beside the .mjs, cannot load.
   const source = new m.WasmEventSource(process.env.SERVER_URL + "/sse/counter?total=3");
   out.absolute = await firstError(source);
+  out.ready = await settled(m.ready);
+} else if (process.env.CASE === "missing") {
+  // A scope without WebAssembly and MessageEvent: the constructor throws.
+  out.missing = thrown(() => new m.WasmEventSource(process.env.SERVER_URL + "/sse/counter?total=3"));
   out.ready = await settled(m.ready);
 } else {
   // With the module at an http URL, it runs.
@@ -86,9 +94,10 @@ type nodeResult struct {
 		Message    string `json:"message"`
 		ReadyState int    `json:"readyState"`
 	} `json:"absolute"`
-	Events []string `json:"events"`
-	Ready  string   `json:"ready"`
-	Calls  []string `json:"calls"`
+	Missing *thrownError `json:"missing"`
+	Events  []string     `json:"events"`
+	Ready   string       `json:"ready"`
+	Calls   []string     `json:"calls"`
 }
 
 // runNode runs Node with args in the repository root and returns what it
@@ -174,6 +183,18 @@ func TestModuleInNode(t *testing.T) {
 		}
 		if len(logged) != 1 || !strings.HasPrefix(logged[0], "console.error eventsource-wasm: could not fetch") {
 			t.Errorf("the console got %q; want one console.error of the load failure", logged)
+		}
+	})
+
+	t.Run("missing", func(t *testing.T) {
+		t.Parallel()
+		r := run(t, "missing")
+		const lacks = "this environment cannot run WasmEventSource: it lacks MessageEvent, WebAssembly"
+		if r.Missing == nil || r.Missing.Name != "Error" || !strings.Contains(r.Missing.Message, lacks) {
+			t.Errorf("a source where WebAssembly and MessageEvent are missing: %+v; want an Error that says %q", r.Missing, lacks)
+		}
+		if !strings.Contains(r.Ready, lacks) {
+			t.Errorf("ready: %s; want a rejection that says %q", r.Ready, lacks)
 		}
 	})
 

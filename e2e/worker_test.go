@@ -236,3 +236,71 @@ func runWorkerChecks(t *testing.T, ctx context.Context, kind string) {
 		}
 	}
 }
+
+// TestWorkerConfigure checks configure({ wasmURL }) in each kind of
+// worker, called by the worker script before it makes a source: with the
+// classic script right after importScripts(), with the module after its
+// import. A relative URL resolves against the worker's location,
+// /e2e/worker-*.js: "eventsource-wasm.wasm" is then /e2e/eventsource-wasm.wasm,
+// which does not exist (beside the script, /dist/, it would), so the
+// module cannot load and a source fails with an error event that names it.
+func TestWorkerConfigure(t *testing.T) {
+	t.Parallel()
+	for _, kind := range workerKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			ctx := openWorkerPage(t)
+			runWorkerConfigure(t, ctx, kind)
+		})
+	}
+}
+
+// runWorkerConfigure is the body of TestWorkerConfigure for one kind.
+func runWorkerConfigure(t *testing.T, ctx context.Context, kind string) {
+	for _, c := range []struct {
+		wasmURL string // relative to /e2e/worker-*.js
+		wantURL string
+		loads   bool
+	}{
+		{"../dist/eventsource-wasm.wasm?worker=" + kind, "/dist/eventsource-wasm.wasm?worker=" + kind, true},
+		{"eventsource-wasm.wasm?worker=" + kind, "/e2e/eventsource-wasm.wasm?worker=" + kind, false},
+	} {
+		session := newSession(t)
+		checks := map[string]any{
+			"message": map[string]string{"url": sessionURL("/sse/counter", session, "total", "3", "per", "3")},
+			"ready":   map[string]string{},
+		}
+		r := evaluate[workerReport](t, ctx, `workerRun(`+js(kind)+`, `+js(checks)+`, {wasmURL: `+js(c.wasmURL)+`})`)
+		for name, err := range r.Errors {
+			t.Errorf("%s: the check %s threw in the worker: %s", c.wasmURL, name, err)
+		}
+		w, rd := r.Results.Message, r.Results.Ready
+		if w == nil || rd == nil {
+			t.Errorf("%s: the checks gave no result: %+v", c.wasmURL, r.Results)
+			continue
+		}
+		want := absoluteURL(c.wantURL)
+		if c.loads {
+			if !slices.Equal(rd.WasmFetches, []string{want}) {
+				t.Errorf("with configure({ wasmURL: %q }) the worker fetched %q; want %s", c.wasmURL, rd.WasmFetches, want)
+			}
+			if !slices.Equal(w.data(), []string{"1", "2", "3"}) || rd.Value != "undefined" {
+				t.Errorf("%s: events %q, ready %s; want 1, 2, 3 and ready resolved", c.wasmURL, w.data(), rd.Value)
+			}
+			continue
+		}
+		t.Logf("%s: ready %s; %s", c.wasmURL, rd.Value, w)
+		errs := w.of("error")
+		if !strings.HasPrefix(rd.Value, "rejected: ") || !strings.Contains(rd.Value, want) || !strings.Contains(rd.Value, "404") {
+			t.Errorf("%s: ready %s; want a rejection that names %s and its 404", c.wasmURL, rd.Value, want)
+		}
+		if len(errs) != 1 || len(w.of("message")) != 0 || w.EndedBy != "closed" {
+			t.Errorf("%s: want one error event that closes the source, and no message: %s", c.wasmURL, w)
+		} else {
+			wantError(t, c.wasmURL, errs[0], "internal", false, 0, 0)
+			if !strings.Contains(errs[0].Message, want) {
+				t.Errorf("%s: the error event's message %q does not name %s", c.wasmURL, errs[0].Message, want)
+			}
+		}
+	}
+}

@@ -26,9 +26,16 @@ function eventSourceWasm(setup) {
   const required = ["fetch", "ReadableStream", "EventTarget", "MessageEvent", "AbortController", "WebAssembly",
     "Proxy", "Headers", "Response", "TextEncoder", "TextDecoder", "crypto", "performance", "setTimeout"];
 
-  // missingFeatures names what the scope lacks of required.
+  // missingFeatures names what the scope lacks of required. A global
+  // whose getter throws (Node defines some lazily) is missing too.
   function missingFeatures() {
-    return required.filter((name) => typeof globalThis[name] === "undefined");
+    return required.filter((name) => {
+      try {
+        return typeof globalThis[name] === "undefined";
+      } catch {
+        return true;
+      }
+    });
   }
 
   // unsupported returns the error for a scope that cannot run the module,
@@ -235,6 +242,7 @@ function eventSourceWasm(setup) {
       throw new Error(`eventsource-wasm: could not fetch ${url}: ${describeError(err)}${hint}`);
     }
     if (!response.ok) {
+      if (response.body) response.body.cancel().catch(() => {});
       throw new Error(`eventsource-wasm: could not fetch ${url}: HTTP ${response.status}`);
     }
     let instance;

@@ -8,7 +8,8 @@
 //       readyIsPromise  ready instanceof Promise
 //       badConfigs      [{call, name, message}] for configure() calls that
 //                       must throw a TypeError
-//       wasmURL         what configure() was given (relative to the page)
+//       wasmURL         what configure() was given (relative to the page's
+//                       base URL)
 //       beforeStart     the probe's calls up to the call that starts
 //                       loading
 //       tooLate         {name, message} of configure() after it
@@ -48,9 +49,9 @@ async function run(start, session) {
     ['configure({ wasmURL: "http://[" })', () => configure({ wasmURL: "http://[" })],
   ].map(([call, f]) => ({ call, ...thrown(f) }));
 
-  // Relative to the page, /e2e/lazy.html: /dist/eventsource-wasm.wasm with
-  // a query that only this configure() adds.
-  const wasmURL = `../dist/eventsource-wasm.wasm?configured=${encodeURIComponent(session)}`;
+  // Relative to the page's base URL, /slow/dist/ (relative to the module
+  // it would be /dist/...), with a query that only this configure() adds.
+  const wasmURL = `eventsource-wasm.wasm?delay=0&configured=${encodeURIComponent(session)}`;
   configure({ wasmURL: "/not-this.wasm" });
   configure({ wasmURL }); // the last one counts
   const beforeStart = calls.slice(importedAt);

@@ -24,8 +24,9 @@
 //   relative   {url, messages}    a relative URL: the source's url and what
 //                                 self.location resolves it to, and events
 //   ready      {}                 after the others: how often ready's
-//                                 reactions ran, the .wasm fetches the
-//                                 scope made, and whether loading the
+//                                 reactions ran and with what ("undefined"
+//                                 or "rejected: ..."), the .wasm fetches
+//                                 the scope made, and whether loading the
 //                                 script again kept ready
 (() => {
   "use strict";
@@ -100,10 +101,10 @@
     ]);
 
     await run("ready", async () => {
-      await ready;
-      await ready;
+      const outcome = () => ready.then(() => "resolved", (err) => `rejected: ${err && err.message}`);
+      await outcome();
+      await outcome();
       const again = await api.reload();
-      await again.ready;
       return {
         reactions: readyState.reactions,
         value: readyState.value,
