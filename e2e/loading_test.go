@@ -356,7 +356,8 @@ type thrownError struct {
 }
 
 // TestModuleLazy checks that importing the ES module does nothing (no
-// fetch, no compiling, no console) until the first source is made
+// fetch, no compiling, no console), nor does a constructor that throws for
+// a bad URL, until the first source is made
 // ("source") or ready is awaited ("ready"); that configure({ wasmURL })
 // before then decides where the module comes from, resolved against the
 // page's base URL; that configure() rejects bad input with a TypeError and comes too
@@ -374,7 +375,13 @@ func TestModuleLazy(t *testing.T) {
 			navigate(t, ctx, "lazy.html")
 			session := newSession(t)
 			type result struct {
-				AfterImport    []probeCall   `json:"afterImport"`
+				AfterImport []probeCall `json:"afterImport"`
+				BadURL      *struct {
+					Name           string `json:"name"`
+					Message        string `json:"message"`
+					IsDOMException bool   `json:"isDOMException"`
+					Cause          string `json:"cause"`
+				} `json:"badURL"`
 				ReadyIsPromise bool          `json:"readyIsPromise"`
 				BadConfigs     []thrownError `json:"badConfigs"`
 				WasmURL        string        `json:"wasmURL"`
@@ -391,6 +398,10 @@ func TestModuleLazy(t *testing.T) {
 
 			if len(got.AfterImport) != 0 || len(got.BeforeStart) != 0 {
 				t.Errorf("importing the module and calling configure() did %v, then %v; want nothing at all", got.AfterImport, got.BeforeStart)
+			}
+			if b := got.BadURL; b == nil || b.Name != "SyntaxError" || !b.IsDOMException || b.Cause == "undefined" ||
+				!strings.Contains(b.Message, "The URL 'http://[' is invalid: it does not parse against the base URL "+absoluteURL("/slow/dist/")) {
+				t.Errorf(`new WasmEventSource("http://[") threw %+v; want a SyntaxError DOMException that says why, with the URL parser's error as its cause`, b)
 			}
 			if !got.ReadyIsPromise {
 				t.Error("ready is not an instance of Promise")

@@ -35,11 +35,13 @@ if (process.env.CASE === "missing") {
   delete globalThis.WebAssembly;
   delete globalThis.MessageEvent;
 }
+const globalsBefore = new Set(Object.getOwnPropertyNames(globalThis));
 const m = await import(process.env.MODULE_URL);
 await turn();
 await turn();
 const out = {
   importCalls: calls.splice(0),
+  newGlobals: Object.getOwnPropertyNames(globalThis).filter((name) => !globalsBefore.has(name)),
   exports: Object.keys(m).sort(),
   readyIsPromise: m.ready instanceof Promise,
 };
@@ -55,6 +57,7 @@ const settled = (p) => p.then(() => "resolved", (e) => "rejected: " + e.message)
 if (process.env.CASE === "default") {
   // A relative URL: there is nothing to resolve it against.
   out.relative = thrown(() => new m.WasmEventSource("/sse/counter"));
+  out.unparsable = thrown(() => new m.WasmEventSource("http://["));
   // An absolute URL: the module, a file: URL beside the .mjs, cannot load.
   const source = new m.WasmEventSource(process.env.SERVER_URL + "/sse/counter?total=3");
   out.absolute = await firstError(source);
@@ -86,9 +89,11 @@ process.stdout.write(JSON.stringify(out), () => process.exit(0));
 // nodeResult is what nodeProbe reports.
 type nodeResult struct {
 	ImportCalls    []string     `json:"importCalls"`
+	NewGlobals     []string     `json:"newGlobals"`
 	Exports        []string     `json:"exports"`
 	ReadyIsPromise bool         `json:"readyIsPromise"`
 	Relative       *thrownError `json:"relative"`
+	Unparsable     *thrownError `json:"unparsable"`
 	Absolute       *struct {
 		Reason     string `json:"reason"`
 		Message    string `json:"message"`
@@ -150,8 +155,8 @@ func TestModuleInNode(t *testing.T) {
 			t.Fatalf("the probe's report is not JSON: %v: %q", err, stdout)
 		}
 		t.Logf("node reported: %s", stdout)
-		if len(r.ImportCalls) != 0 {
-			t.Errorf("importing the module called %q; want no fetch and no console", r.ImportCalls)
+		if len(r.ImportCalls) != 0 || len(r.NewGlobals) != 0 {
+			t.Errorf("importing the module called %q and defined the globals %q; want no fetch, no console and no global", r.ImportCalls, r.NewGlobals)
 		}
 		if want := []string{"WasmEventSource", "configure", "default", "install", "ready"}; !slices.Equal(r.Exports, want) || !r.ReadyIsPromise {
 			t.Errorf("exports %q, ready a Promise %v; want %q, true", r.Exports, r.ReadyIsPromise, want)
@@ -165,6 +170,9 @@ func TestModuleInNode(t *testing.T) {
 		if r.Relative == nil || r.Relative.Name != "SyntaxError" || !strings.Contains(r.Relative.Message, "The URL '/sse/counter' is invalid") ||
 			!strings.Contains(r.Relative.Message, "no base URL") {
 			t.Errorf("a relative URL in Node: %+v; want a SyntaxError that says the URL is invalid as there is no base URL", r.Relative)
+		}
+		if u := r.Unparsable; u == nil || u.Name != "SyntaxError" || !strings.Contains(u.Message, "The URL 'http://[' is invalid: it does not parse (") {
+			t.Errorf(`new WasmEventSource("http://[") in Node: %+v; want a SyntaxError that says it does not parse, and why`, u)
 		}
 		wasm := "file://" + filepath.Join(env.root, "dist", "eventsource-wasm.wasm")
 		if a := r.Absolute; a == nil || a.Reason != "internal" || a.ReadyState != 2 || !strings.Contains(a.Message, "could not fetch "+wasm) ||

@@ -590,9 +590,14 @@ function eventSourceWasm(setup) {
     try {
       return new URL(url, base);
     } catch (err) {
-      const why = base === undefined
-        ? "it is not an absolute URL, and there is no base URL to resolve it against: this scope has neither a document nor a location"
-        : `it does not parse against the base URL ${base} (${err && err.message})`;
+      let why;
+      if (base !== undefined) {
+        why = `it does not parse against the base URL ${base} (${err && err.message})`;
+      } else if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+        why = `it does not parse (${err && err.message})`;
+      } else {
+        why = "it is not an absolute URL, and there is no base URL to resolve it against: this scope has neither a document nor a location";
+      }
       const message = `Failed to construct 'WasmEventSource': The URL '${url}' is invalid: ${why}.`;
       const error = typeof DOMException === "function" ? new DOMException(message, "SyntaxError") : new SyntaxError(message);
       Object.defineProperty(error, "cause", { value: err, configurable: true, writable: true });

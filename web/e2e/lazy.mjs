@@ -5,6 +5,8 @@
 //     {
 //       afterImport     the probe's calls between the import and the
 //                       first configure(): none, if importing does nothing
+//       badURL          {name, message, isDOMException, cause} of
+//                       new WasmEventSource("http://[")
 //       readyIsPromise  ready instanceof Promise
 //       badConfigs      [{call, name, message}] for configure() calls that
 //                       must throw a TypeError
@@ -38,6 +40,14 @@ async function run(start, session) {
   // Let any work the import queued happen first: two tasks.
   for (let i = 0; i < 2; i++) await new Promise((resolve) => setTimeout(resolve, 0));
   const afterImport = calls.slice(importedAt);
+
+  // A URL that does not parse throws, says why, and starts nothing.
+  let badURL = null;
+  try {
+    new WasmEventSource("http://[");
+  } catch (err) {
+    badURL = { name: err.name, message: err.message, isDOMException: err instanceof DOMException, cause: String(err.cause) };
+  }
 
   const badConfigs = [
     ["configure()", () => configure()],
@@ -73,6 +83,7 @@ async function run(start, session) {
   const watched = await (watching || recorder.watch(new WasmEventSource(counter), { until }));
   return {
     afterImport,
+    badURL,
     readyIsPromise: ready instanceof Promise,
     badConfigs,
     wasmURL,
