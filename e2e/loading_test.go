@@ -432,14 +432,18 @@ func TestModuleLazy(t *testing.T) {
 
 			// Resolved against the page's base URL, /slow/dist/, as fetch()
 			// would resolve it there; not against the module's URL.
-			wasm := absoluteURL("/slow/dist/eventsource-wasm.wasm?delay=0&configured=" + session)
+			wasm := absoluteURL("/slow/dist/eventsource-wasm.wasm?delay=300&configured=" + session)
 			var fetched []string
 			compiles := 0
+			fetchedBeforeCompile := 0
 			for _, c := range got.Calls {
 				switch {
 				case c.What == "fetch":
 					fetched = append(fetched, c.URL)
 				case strings.HasPrefix(c.What, "WebAssembly."):
+					if compiles == 0 {
+						fetchedBeforeCompile = len(fetched)
+					}
 					compiles++
 				default:
 					t.Errorf("the page's console got %s", c)
@@ -448,6 +452,11 @@ func TestModuleLazy(t *testing.T) {
 			stream := absoluteURL("/sse/counter?total=3&per=3&session=" + session) // as lazy.mjs writes it
 			if len(fetched) < 2 || fetched[0] != wasm || !slices.Contains(fetched[1:], stream) || compiles != 1 {
 				t.Errorf("from the start of loading the page fetched %q and compiled %d time(s); want %s first, then the stream, and one compile", fetched, compiles, wasm)
+			}
+			// A source made before the module runs sends its first request
+			// at once: here the module takes 300 ms to come.
+			if start == "source" && fetchedBeforeCompile != 2 {
+				t.Errorf("the page fetched %q before it compiled the module; want the module, then the stream", fetched[:fetchedBeforeCompile])
 			}
 			if !slices.Equal(got.WasmResources, []string{wasm}) {
 				t.Errorf("the page's resource timing has the .wasm files %q, want only %s", got.WasmResources, wasm)

@@ -61,7 +61,9 @@ async function run(start, session) {
 
   // Relative to the page's base URL, /slow/dist/ (relative to the module
   // it would be /dist/...), with a query that only this configure() adds.
-  const wasmURL = `eventsource-wasm.wasm?delay=0&configured=${encodeURIComponent(session)}`;
+  // /slow/ answers after 300 ms, so that a source made first sends its
+  // request before the module can be compiled.
+  const wasmURL = `eventsource-wasm.wasm?delay=300&configured=${encodeURIComponent(session)}`;
   configure({ wasmURL: "/not-this.wasm" });
   configure({ wasmURL }); // the last one counts
   const beforeStart = calls.slice(importedAt);
