@@ -334,3 +334,149 @@ func TestCloseInConstructorTask(t *testing.T) {
 		}
 	})
 }
+
+// probeCall is one call that web/e2e/lazy-probe.js recorded.
+type probeCall struct {
+	What string   `json:"what"`
+	URL  string   `json:"url"`
+	Args []string `json:"args"`
+}
+
+func (c probeCall) String() string {
+	return strings.TrimSpace(c.What + " " + c.URL + " " + strings.Join(c.Args, " "))
+}
+
+// thrownError is an exception a page caught: its name and message.
+type thrownError struct {
+	Call    string `json:"call"`
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+// TestModuleLazy checks that importing the ES module does nothing (no
+// fetch, no compiling, no console), nor does a constructor that throws for
+// a bad URL, until the first source is made
+// ("source") or ready is awaited ("ready"); that configure({ wasmURL })
+// before then decides where the module comes from, resolved against the
+// page's base URL; that configure() rejects bad input with a TypeError and comes too
+// late once loading has started. web/e2e/lazy-probe.js records every
+// fetch(), WebAssembly compile and console call from before the import.
+func TestModuleLazy(t *testing.T) {
+	t.Parallel()
+	if env.polyfillErr != nil {
+		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
+	}
+	for _, start := range []string{"source", "ready"} {
+		t.Run(start, func(t *testing.T) {
+			t.Parallel()
+			ctx := newTab(t)
+			navigate(t, ctx, "lazy.html")
+			session := newSession(t)
+			type result struct {
+				AfterImport []probeCall `json:"afterImport"`
+				BadURL      *struct {
+					Name           string `json:"name"`
+					Message        string `json:"message"`
+					IsDOMException bool   `json:"isDOMException"`
+					Cause          string `json:"cause"`
+				} `json:"badURL"`
+				ReadyIsPromise bool          `json:"readyIsPromise"`
+				BadConfigs     []thrownError `json:"badConfigs"`
+				WasmURL        string        `json:"wasmURL"`
+				BeforeStart    []probeCall   `json:"beforeStart"`
+				TooLate        *thrownError  `json:"tooLate"`
+				Ready          string        `json:"ready"`
+				Watched        Watch         `json:"watched"`
+				Calls          []probeCall   `json:"calls"`
+				WasmResources  []string      `json:"wasmResources"`
+			}
+			got := evaluate[result](t, ctx, `window.lazy ? lazy.run(`+js(start)+`, `+js(session)+`) : Promise.reject(new Error("lazy.mjs did not run"))`)
+			t.Logf("after the import: %v\nbefore loading: %v\nfrom the start of loading: %v\nwatched: %s",
+				got.AfterImport, got.BeforeStart, got.Calls, got.Watched)
+
+			if len(got.AfterImport) != 0 || len(got.BeforeStart) != 0 {
+				t.Errorf("importing the module and calling configure() did %v, then %v; want nothing at all", got.AfterImport, got.BeforeStart)
+			}
+			if b := got.BadURL; b == nil || b.Name != "SyntaxError" || !b.IsDOMException || b.Cause == "undefined" ||
+				!strings.Contains(b.Message, "The URL 'http://[' is invalid: it does not parse against the base URL "+absoluteURL("/slow/dist/")) {
+				t.Errorf(`new WasmEventSource("http://[") threw %+v; want a SyntaxError DOMException that says why, with the URL parser's error as its cause`, b)
+			}
+			if !got.ReadyIsPromise {
+				t.Error("ready is not an instance of Promise")
+			}
+			// Each message names the option or says what configure() takes.
+			wantIn := map[string]string{
+				"configure()":                        "takes an object",
+				"configure(null)":                    "takes an object",
+				`configure("/x.wasm")`:               `"/x.wasm"`,
+				"configure({ wasmURL: 42 })":         "wasmURL must be a string or a URL, not 42",
+				`configure({ wasmUrl: "/x.wasm" })`:  `no option "wasmUrl"`,
+				`configure({ wasmURL: "" })`:         "wasmURL must not be empty",
+				`configure({ wasmURL: "http://[" })`: `wasmURL "http://[" is not a valid URL`,
+			}
+			if len(got.BadConfigs) != len(wantIn) {
+				t.Errorf("%d bad configure() calls ran, want %d", len(got.BadConfigs), len(wantIn))
+			}
+			for _, c := range got.BadConfigs {
+				if c.Name != "TypeError" || !strings.Contains(c.Message, wantIn[c.Call]) {
+					t.Errorf("%s threw %s %q; want a TypeError that says %q", c.Call, c.Name, c.Message, wantIn[c.Call])
+				}
+			}
+			why := map[string]string{"source": "a WasmEventSource was made", "ready": "ready was awaited"}[start]
+			if got.TooLate == nil || got.TooLate.Name != "Error" || !strings.Contains(got.TooLate.Message, "too late") ||
+				!strings.Contains(got.TooLate.Message, why) {
+				t.Errorf("configure() after loading started: %+v; want an Error that says it is too late because %s", got.TooLate, why)
+			}
+
+			// Resolved against the page's base URL, /slow/dist/, as fetch()
+			// would resolve it there; not against the module's URL.
+			wasm := absoluteURL("/slow/dist/eventsource-wasm.wasm?delay=300&configured=" + session)
+			var fetched []string
+			compiles := 0
+			fetchedBeforeCompile := 0
+			for _, c := range got.Calls {
+				switch {
+				case c.What == "fetch":
+					fetched = append(fetched, c.URL)
+				case strings.HasPrefix(c.What, "WebAssembly."):
+					if compiles == 0 {
+						fetchedBeforeCompile = len(fetched)
+					}
+					compiles++
+				default:
+					t.Errorf("the page's console got %s", c)
+				}
+			}
+			stream := absoluteURL("/sse/counter?total=3&per=3&session=" + session) // as lazy.mjs writes it
+			if len(fetched) < 2 || fetched[0] != wasm || !slices.Contains(fetched[1:], stream) || compiles != 1 {
+				t.Errorf("from the start of loading the page fetched %q and compiled %d time(s); want %s first, then the stream, and one compile", fetched, compiles, wasm)
+			}
+			// A source made before the module runs sends its first request
+			// at once: here the module takes 300 ms to come.
+			if start == "source" && fetchedBeforeCompile != 2 {
+				t.Errorf("the page fetched %q before it compiled the module; want the module, then the stream", fetched[:fetchedBeforeCompile])
+			}
+			if !slices.Equal(got.WasmResources, []string{wasm}) {
+				t.Errorf("the page's resource timing has the .wasm files %q, want only %s", got.WasmResources, wasm)
+			}
+			if got.Ready != "resolved" || !slices.Equal(got.Watched.data(), []string{"1", "2", "3"}) {
+				t.Errorf("ready %s, events %q; want resolved, 1 2 3", got.Ready, got.Watched.data())
+			}
+		})
+	}
+}
+
+// TestClassicConfigureTooLate checks configure() on the classic script in
+// a page: the script starts loading as soon as it has run, so a later
+// configure() throws, and says to use data-wasm.
+func TestClassicConfigureTooLate(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "wasm.html")
+	got := evaluate[thrownError](t, ctx, `(() => {
+		try { WasmEventSource.configure({ wasmURL: "/x.wasm" }); return {name: "none"}; }
+		catch (e) { return {name: e.name, message: e.message}; }
+	})()`)
+	if got.Name != "Error" || !strings.Contains(got.Message, "too late") || !strings.Contains(got.Message, "classic script") {
+		t.Errorf("configure() after the classic script ran: %+v; want an Error that says it is too late", got)
+	}
+}

@@ -8,13 +8,62 @@
 // points, eventsource-wasm.js (a classic script) and eventsource-wasm.mjs
 // (an ES module), include it; `make build` also puts Go's own wasm_exec.js,
 // copied from the Go installation, where the marker below stands.
+//
+// It runs in a window, a dedicated or shared worker, and (doing nothing
+// until asked) in Node: it reads no global that only a window has, and
+// calling eventSourceWasm does no work. Loading starts with the first
+// source, the first then() of ready, or the entry point's start().
 
-// eventSourceWasm loads the module at moduleURL and returns the API.
-function eventSourceWasm(moduleURL) {
+// eventSourceWasm returns the API. setup.wasmURL is a function that returns
+// where the module is by default, as an absolute URL; setup.scriptURL is
+// the URL of the script or module itself, if known, against which a
+// relative wasmURL resolves where the scope has no base URL of its own.
+function eventSourceWasm(setup) {
   "use strict";
 
-  const missing = ["fetch", "ReadableStream", "EventTarget", "MessageEvent", "AbortController", "WebAssembly", "Proxy", "Headers"]
-    .filter((name) => typeof globalThis[name] === "undefined");
+  // What the module and this file need of the scope. wasm_exec.js needs
+  // crypto, performance, TextEncoder and TextDecoder.
+  const required = ["fetch", "ReadableStream", "EventTarget", "MessageEvent", "AbortController", "WebAssembly",
+    "Proxy", "Headers", "Response", "TextEncoder", "TextDecoder", "crypto", "performance", "setTimeout"];
+
+  // missingFeatures names what the scope lacks of required. A global
+  // whose getter throws (Node defines some lazily) is missing too.
+  function missingFeatures() {
+    return required.filter((name) => {
+      try {
+        return typeof globalThis[name] === "undefined";
+      } catch {
+        return true;
+      }
+    });
+  }
+
+  // unsupported returns the error for a scope that cannot run the module,
+  // or null.
+  function unsupported() {
+    const missing = missingFeatures();
+    if (missing.length === 0) return null;
+    return new Error(`eventsource-wasm: this environment cannot run WasmEventSource: it lacks ${missing.join(", ")}`);
+  }
+
+  // baseURL is what a relative URL means in this scope, as for fetch(): the
+  // document's base URL in a window, the worker's location in a worker, or
+  // undefined where there is neither (as in Node).
+  function baseURL() {
+    const doc = globalThis.document;
+    if (doc && typeof doc.baseURI === "string" && doc.baseURI !== "") return doc.baseURI;
+    const loc = globalThis.location;
+    if (loc && typeof loc.href === "string" && loc.href !== "") return loc.href;
+    return undefined;
+  }
+
+  // show describes a value a caller passed, for an error message.
+  function show(value) {
+    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "object" && value !== null) return Object.prototype.toString.call(value);
+    if (typeof value === "function") return "a function";
+    return String(value);
+  }
 
   const CONNECTING = 0;
   const OPEN = 1;
@@ -27,27 +76,85 @@ function eventSourceWasm(moduleURL) {
   // (code that tests for `process` would think it runs in Node), so here
   // `globalThis` means a view of the page whose runtime names live in a
   // private object. The Go program sees that view as js.Global(); everything
-  // else it reads there comes from the page.
+  // else it reads there comes from the page. wasm_exec.js runs only when
+  // loading starts: it throws in a scope that lacks what it needs.
   const HOST = "eventsourceWasmHost";
   const runtimeNames = new Set(["Go", "fs", "process", "path", HOST]);
   const runtimeOwn = Object.create(null);
-  const goGlobalThis = new Proxy(globalThis, {
-    get: (page, key) => (runtimeNames.has(key) ? runtimeOwn[key] : Reflect.get(page, key)),
-    set: (page, key, value) => {
-      if (runtimeNames.has(key)) {
-        runtimeOwn[key] = value;
-        return true;
-      }
-      return Reflect.set(page, key, value);
-    },
-    has: (page, key) => (runtimeNames.has(key) ? key in runtimeOwn : Reflect.has(page, key)),
-  });
   let fs; // wasm_exec.js writes the program's output through a bare `fs`
-  if (missing.length === 0) {
-    const globalThis = goGlobalThis;
-    //@@WASM_EXEC@@
+
+  function defineRuntime() {
+    const goGlobalThis = new Proxy(globalThis, {
+      get: (page, key) => (runtimeNames.has(key) ? runtimeOwn[key] : Reflect.get(page, key)),
+      set: (page, key, value) => {
+        if (runtimeNames.has(key)) {
+          runtimeOwn[key] = value;
+          return true;
+        }
+        return Reflect.set(page, key, value);
+      },
+      has: (page, key) => (runtimeNames.has(key) ? key in runtimeOwn : Reflect.has(page, key)),
+    });
+    {
+      const globalThis = goGlobalThis;
+      //@@WASM_EXEC@@
+    }
+    fs = runtimeOwn.fs;
   }
-  fs = runtimeOwn.fs;
+
+  // --- Where the module is -----------------------------------------------
+
+  let configuredURL = null; // the wasmURL of configure(), resolved
+  let loadingSince = ""; // what started loading ("" before it starts)
+
+  // configure sets where the module is. It must come before loading starts
+  // (see startLoading); a relative wasmURL resolves as fetch() would
+  // resolve it in this scope (the document's base URL, or the worker's
+  // location), or against the script's own URL where there is neither.
+  function configure(config) {
+    if (typeof config !== "object" || config === null || Array.isArray(config) ||
+        (typeof URL === "function" && config instanceof URL)) {
+      throw new TypeError(`eventsource-wasm: configure() takes an object such as { wasmURL: "/assets/eventsource-wasm.wasm" }, not ${show(config)}.`);
+    }
+    for (const key of Object.keys(config)) {
+      if (key !== "wasmURL") {
+        throw new TypeError(`eventsource-wasm: configure() has no option ${show(key)}; its one option is wasmURL.`);
+      }
+    }
+    let url = null;
+    const value = config.wasmURL;
+    if (value !== undefined) {
+      if (typeof value !== "string" && !(typeof URL === "function" && value instanceof URL)) {
+        throw new TypeError(`eventsource-wasm: configure(): wasmURL must be a string or a URL, not ${show(value)}.`);
+      }
+      if (`${value}` === "") {
+        throw new TypeError("eventsource-wasm: configure(): wasmURL must not be empty.");
+      }
+      const base = baseURL() || setup.scriptURL;
+      try {
+        url = new URL(`${value}`, base).href;
+      } catch (err) {
+        const against = base ? `resolved against ${base}` : "and there is no base URL to resolve a relative one against";
+        throw new TypeError(`eventsource-wasm: configure(): wasmURL ${show(`${value}`)} is not a valid URL ${against} (${err && err.message}).`);
+      }
+    }
+    if (loadingSince) {
+      throw new Error(`eventsource-wasm: configure() came too late: the module started loading when ${loadingSince}. ` +
+        "Call configure() before the first WasmEventSource is made and before ready is awaited.");
+    }
+    if (url !== null) configuredURL = url;
+  }
+
+  // moduleURL returns where to fetch the module from.
+  function moduleURL() {
+    if (configuredURL !== null) return configuredURL;
+    try {
+      return setup.wasmURL();
+    } catch (err) {
+      throw new Error(`eventsource-wasm: cannot tell where eventsource-wasm.wasm is (${err && err.message}); ` +
+        "call configure({ wasmURL }) first");
+    }
+  }
 
   // --- Loading the module ------------------------------------------------
 
@@ -65,23 +172,78 @@ function eventSourceWasm(moduleURL) {
   let goRuntime = null; // wasm_exec.js's Go instance that runs the module
   let startSource; // (source) → void: hands a queued source to the module
   let failSource; // (source, reason, message) → void: closes it with an error
+  let utf8 = null; // a TextEncoder, and batchDecoder a TextDecoder, made at load
+  let batchDecoder = null;
 
-  const ready = (async () => {
-    if (missing.length > 0) {
-      throw new Error(`eventsource-wasm: this browser lacks ${missing.join(", ")}`);
+  // Ready is the class of ready: a real Promise, whose then() starts
+  // loading the module. catch(), finally(), await, Promise.resolve() and
+  // Promise.all() all call then(), so awaiting ready loads the module, and
+  // merely importing it does not. Promises that then() returns are plain
+  // Promises (Symbol.species), which load nothing more.
+  class Ready extends Promise {
+    static get [Symbol.species]() {
+      return Promise;
     }
+
+    then(onFulfilled, onRejected) {
+      startLoading("ready was awaited");
+      return super.then(onFulfilled, onRejected);
+    }
+  }
+  let settleReady;
+  const ready = new Ready((resolve, reject) => {
+    settleReady = { resolve, reject };
+  });
+  // A rejection is reported once, below; pages that await ready still see
+  // it. Promise.prototype.then, unlike ready.then, starts nothing.
+  Promise.prototype.then.call(ready, undefined, () => {});
+
+  // startLoading starts loading the module, once; why says what started it,
+  // for the error of a configure() that comes too late.
+  function startLoading(why) {
+    if (loadingSince) return;
+    loadingSince = why;
+    load().then(
+      () => {
+        for (const source of queued) startSource(source);
+        queued.clear();
+        settleReady.resolve();
+      },
+      (err) => {
+        loadError = err;
+        console.error(err.message);
+        for (const source of queued) failSource(source, "internal", err.message);
+        queued.clear();
+        settleReady.reject(err);
+      },
+    );
+  }
+
+  async function load() {
+    const lacking = unsupported();
+    if (lacking) throw lacking;
+    const url = moduleURL();
+    defineRuntime();
+    utf8 = new TextEncoder();
+    batchDecoder = new TextDecoder();
     const runtime = new runtimeOwn.Go();
     const registered = new Promise((resolve) => {
       runtimeOwn[HOST] = { register: resolve };
     });
     let response;
     try {
-      response = await fetch(moduleURL, { credentials: "same-origin" });
+      response = await fetch(url, { credentials: "same-origin" });
     } catch (err) {
-      throw new Error(`eventsource-wasm: could not fetch ${moduleURL}: ${err}`);
+      // Node's fetch() cannot read file: URLs, and file: is where the
+      // module is when Node imports it (server-side rendering).
+      const hint = url.startsWith("file:")
+        ? "; fetch() here cannot read it: set an http(s) URL with configure({ wasmURL })"
+        : "";
+      throw new Error(`eventsource-wasm: could not fetch ${url}: ${describeError(err)}${hint}`);
     }
     if (!response.ok) {
-      throw new Error(`eventsource-wasm: could not fetch ${moduleURL}: HTTP ${response.status}`);
+      if (response.body) response.body.cancel().catch(() => {});
+      throw new Error(`eventsource-wasm: could not fetch ${url}: HTTP ${response.status}`);
     }
     let instance;
     try {
@@ -92,7 +254,7 @@ function eventSourceWasm(moduleURL) {
         ? await WebAssembly.instantiateStreaming(response, runtime.importObject)
         : await WebAssembly.instantiate(await response.arrayBuffer(), runtime.importObject));
     } catch (err) {
-      throw new Error(`eventsource-wasm: could not compile ${moduleURL}: ${err}`);
+      throw new Error(`eventsource-wasm: could not compile ${url}: ${err}`);
     }
     moduleMemory = instance.exports.mem;
     readDone = instance.exports.eventsourceReadDone;
@@ -107,21 +269,17 @@ function eventSourceWasm(moduleURL) {
     go = await registered;
     nextAddress = go.next;
     delete runtimeOwn[HOST];
-  })();
+  }
 
-  ready.then(
-    () => {
-      for (const source of queued) startSource(source);
-      queued.clear();
-    },
-    (err) => {
-      loadError = err;
-      console.error(err.message);
-      for (const source of queued) failSource(source, "internal", err.message);
-      queued.clear();
-    },
-  );
-  ready.catch(() => {}); // reported once above; awaiting pages still see the rejection
+  // describeError says what an error is, with its cause: Node's fetch()
+  // rejects with "fetch failed" and gives the reason as the cause.
+  function describeError(err) {
+    let text = String(err);
+    for (let cause = err && err.cause, depth = 0; cause && depth < 3; cause = cause.cause, depth++) {
+      text += ` (cause: ${cause && cause.message !== undefined ? cause.message : cause})`;
+    }
+    return text;
+  }
 
   function stopAll(why) {
     go = null;
@@ -197,8 +355,6 @@ function eventSourceWasm(moduleURL) {
   }
 
   // --- Requests ----------------------------------------------------------
-
-  const utf8 = new TextEncoder();
 
   // byteString returns s encoded as UTF-8, one code point per byte: the
   // form in which Headers take bytes. The standard sends the last event ID
@@ -410,8 +566,6 @@ function eventSourceWasm(moduleURL) {
     return n;
   }
 
-  const batchDecoder = new TextDecoder();
-
   // --- WasmEventSource ---------------------------------------------------
 
   const handlerTypes = ["open", "message", "error"];
@@ -428,7 +582,34 @@ function eventSourceWasm(moduleURL) {
     return event;
   }
 
-  class WasmEventSource extends EventTarget {
+  // parseURL parses a source's URL as the EventSource constructor does
+  // (§9.2.2), against the scope's base URL, and throws a SyntaxError that
+  // says why when it cannot.
+  function parseURL(url) {
+    const base = baseURL();
+    try {
+      return new URL(url, base);
+    } catch (err) {
+      let why;
+      if (base !== undefined) {
+        why = `it does not parse against the base URL ${base} (${err && err.message})`;
+      } else if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
+        why = `it does not parse (${err && err.message})`;
+      } else {
+        why = "it is not an absolute URL, and there is no base URL to resolve it against: this scope has neither a document nor a location";
+      }
+      const message = `Failed to construct 'WasmEventSource': The URL '${url}' is invalid: ${why}.`;
+      const error = typeof DOMException === "function" ? new DOMException(message, "SyntaxError") : new SyntaxError(message);
+      Object.defineProperty(error, "cause", { value: err, configurable: true, writable: true });
+      throw error;
+    }
+  }
+
+  // Where there is no EventTarget, the class must still be defined, for
+  // its constructor to say what is missing.
+  const EventTargetBase = typeof EventTarget === "function" ? EventTarget : Object;
+
+  class WasmEventSource extends EventTargetBase {
     #url;
     #withCredentials;
     #options;
@@ -448,12 +629,9 @@ function eventSourceWasm(moduleURL) {
       if (arguments.length === 0) {
         throw new TypeError("Failed to construct 'WasmEventSource': 1 argument required, but only 0 present.");
       }
-      let urlRecord;
-      try {
-        urlRecord = new URL(`${url}`, document.baseURI);
-      } catch {
-        throw new DOMException(`Failed to construct 'WasmEventSource': The URL '${url}' is invalid.`, "SyntaxError");
-      }
+      const lacking = unsupported();
+      if (lacking) throw lacking;
+      const urlRecord = parseURL(`${url}`);
       this.#options = normalize(eventSourceInitDict == null ? {} : eventSourceInitDict);
       this.#url = this.#requestURL = urlRecord.href;
       this.#withCredentials = this.#options.credentials === "include";
@@ -468,6 +646,7 @@ function eventSourceWasm(moduleURL) {
         this.#options.once = true;
         streamForNextSource = null;
       }
+      startLoading("a WasmEventSource was made");
       // Connect in a later task, as browsers do: a source closed in the
       // task that made it sends no request at all.
       setTimeout(() => this.#begin(), 0);
@@ -749,8 +928,12 @@ function eventSourceWasm(moduleURL) {
   Object.defineProperties(WasmEventSource, {
     ready: { value: ready, enumerable: true },
     install: { value: install, enumerable: true },
+    configure: { value: configure, enumerable: true },
     native: { value: nativeEventSource, enumerable: true },
   });
 
-  return { WasmEventSource, ready, install };
+  // start starts loading the module now, as the classic script does.
+  const start = () => startLoading("the classic script had run");
+
+  return { WasmEventSource, ready, install, configure, start };
 }

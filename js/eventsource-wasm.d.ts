@@ -41,8 +41,18 @@ export interface WasmEventSourceInit extends EventSourceInit {
   maxEventSize?: number;
   /** The longest line, in bytes, before the source fails (default 32 MiB). */
   maxLineSize?: number;
-  /** The fetch function to use (default: the page's fetch). */
+  /** The fetch function to use (default: the scope's fetch). */
   fetch?: typeof fetch;
+}
+
+/** What configure() sets: where the Go module is. */
+export interface WasmEventSourceConfig {
+  /**
+   * The URL of eventsource-wasm.wasm (default: beside the script or module).
+   * A relative URL resolves as fetch() would resolve it where the script
+   * runs: against the document's base URL, or the worker's location.
+   */
+  wasmURL?: string | URL;
 }
 
 /** Why an error event was fired. */
@@ -111,8 +121,18 @@ export declare class WasmEventSource extends EventTarget {
   readonly OPEN: 1;
   readonly CLOSED: 2;
 
-  /** Settles once the Go module runs; rejects if it cannot load. Sources made earlier work anyway. */
+  /**
+   * Settles once the Go module runs; rejects if it cannot load. Sources made
+   * earlier work anyway. Its then() (and so await) starts loading the module,
+   * as making the first source does.
+   */
   static readonly ready: Promise<void>;
+  /**
+   * Sets where the Go module is. Call it before the first source is made and
+   * before ready is awaited; later it throws. Throws a TypeError for an
+   * unknown option or a wasmURL that is not a valid URL.
+   */
+  static configure(config: WasmEventSourceConfig): void;
   /** Makes WasmEventSource the page's EventSource; returns the one it replaced. */
   static install(): typeof EventSource | undefined;
   /** The browser's own EventSource, if it has one. */
@@ -182,6 +202,8 @@ export declare class WasmEventSource extends EventTarget {
 export declare const ready: Promise<void>;
 /** WasmEventSource.install */
 export declare function install(): typeof EventSource | undefined;
+/** WasmEventSource.configure */
+export declare function configure(config: WasmEventSourceConfig): void;
 export default WasmEventSource;
 
 declare global {

@@ -3,11 +3,14 @@
 //
 //   <script src="/dist/eventsource-wasm.js"></script>
 //
-// and gets the global WasmEventSource at once. The module is loaded from
-// eventsource-wasm.wasm beside this script, or from the URL in the tag's
-// data-wasm attribute. With a data-polyfill attribute the script also makes
-// WasmEventSource the page's EventSource, as WasmEventSource.install() does;
-// in a browser with no EventSource at all it always does.
+// and gets the global WasmEventSource at once; a worker gets it from
+// importScripts("/dist/eventsource-wasm.js"). The module is loaded from
+// eventsource-wasm.wasm beside this script, from the URL in the tag's
+// data-wasm attribute, or from where WasmEventSource.configure({ wasmURL })
+// says, if that comes in the same task as the script. With a data-polyfill
+// attribute the script also makes WasmEventSource the page's EventSource,
+// as WasmEventSource.install() does; in a scope with no EventSource at all
+// it always does.
 (() => {
   "use strict";
   if (typeof globalThis.WasmEventSource === "function") {
@@ -16,14 +19,34 @@
 
   //@@CORE@@
 
-  const script = document.currentScript;
-  const moduleURL = new URL(
-    (script && script.dataset.wasm) || "eventsource-wasm.wasm",
-    (script && script.src) || document.baseURI,
-  ).href;
-  const { WasmEventSource, install } = eventSourceWasm(moduleURL);
+  // The script's own URL: its tag's src in a window; in a worker, which has
+  // no document.currentScript, the URL in the innermost frame of a stack
+  // trace made now, while this file runs; else the scope's location.
+  // V8 writes a frame as "at <url>:line:column", SpiderMonkey and
+  // JavaScriptCore as "<function>@<url>:line:column".
+  const stackURL = /((?:https?|file|blob):[^\s()]*?):\d+:\d+(?=\)|\s|$)/.exec(String(new Error().stack || ""));
+  const script = globalThis.document ? globalThis.document.currentScript : null;
+  let scriptURL;
+  if (script) {
+    scriptURL = script.src || globalThis.document.baseURI;
+  } else if (stackURL) {
+    scriptURL = stackURL[1];
+  } else if (globalThis.location) {
+    scriptURL = String(globalThis.location.href);
+  }
+  const wasmAttribute = script && script.dataset ? script.dataset.wasm : undefined;
+
+  const { WasmEventSource, install, start } = eventSourceWasm({
+    wasmURL: () => new URL(wasmAttribute || "eventsource-wasm.wasm", scriptURL).href,
+    scriptURL,
+  });
   globalThis.WasmEventSource = WasmEventSource;
   if ((script && script.hasAttribute("data-polyfill")) || typeof globalThis.EventSource !== "function") {
     install();
   }
+  // Start loading once the code that loaded this script returns, for a
+  // fast start: at once for a script tag, after the worker script's
+  // statement that called importScripts() and the rest of its task. So a
+  // configure() right after importScripts() is in time.
+  queueMicrotask(start);
 })();

@@ -1,17 +1,26 @@
 /*! eventsource-wasm | EventSource in Go/WebAssembly | MIT License; includes Go's wasm_exec.js, BSD-style License (see LICENSE-Go.txt) */
 // The ES module entry point:
 //
-//   import { WasmEventSource, ready, install } from "./eventsource-wasm.mjs";
+//   import { WasmEventSource, ready, install, configure } from "./eventsource-wasm.mjs";
 //
-// It loads eventsource-wasm.wasm from beside itself and, unlike the classic
-// script, defines no global: call install() to make WasmEventSource the
-// page's EventSource.
+// It loads eventsource-wasm.wasm from beside itself, or from where
+// configure({ wasmURL }) says, and, unlike the classic script, defines no
+// global: call install() to make WasmEventSource the scope's EventSource.
+// Importing it does nothing else: the module loads when the first source
+// is made or ready is awaited, so it can be imported where it cannot run
+// (server-side rendering in Node).
 
 //@@CORE@@
 
-const api = eventSourceWasm(new URL("eventsource-wasm.wasm", import.meta.url).href);
+const api = eventSourceWasm({
+  // Written as new URL("./…", import.meta.url) so that bundlers that know
+  // the pattern (webpack, Vite, Parcel) find the file and emit it.
+  wasmURL: () => new URL("./eventsource-wasm.wasm", import.meta.url).href,
+  scriptURL: import.meta.url,
+});
 
 export const WasmEventSource = api.WasmEventSource;
 export const ready = api.ready;
 export const install = api.install;
+export const configure = api.configure;
 export default WasmEventSource;

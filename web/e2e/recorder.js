@@ -10,7 +10,8 @@
 //   <script src="/e2e/recorder.js" data-impl="wasm"></script>
 //
 // data-impl is "native" (the browser's EventSource), "wasm" (the global
-// WasmEventSource) or "later" (a module script calls recorder.use).
+// WasmEventSource) or "later" (a module script calls recorder.use). A
+// worker loads it with importScripts() or import, and is always "later".
 //
 // API:
 //
@@ -31,8 +32,9 @@
 (() => {
   "use strict";
 
-  const script = document.currentScript;
-  const impl = (script && script.dataset.impl) || "native";
+  const inWorker = typeof globalThis.document === "undefined";
+  const script = inWorker ? null : document.currentScript;
+  const impl = inWorker ? "later" : (script && script.dataset.impl) || "native";
 
   let settle;
   const loaded = new Promise((resolve, reject) => {
@@ -55,14 +57,14 @@
 
   switch (impl) {
     case "native":
-      recorder.use(window.EventSource);
+      recorder.use(globalThis.EventSource);
       break;
     case "wasm":
-      if (typeof window.WasmEventSource !== "function") {
+      if (typeof globalThis.WasmEventSource !== "function") {
         settle.reject(new Error("recorder: no global WasmEventSource; load /dist/eventsource-wasm.js first (make build)"));
         break;
       }
-      recorder.use(window.WasmEventSource, window.WasmEventSource.ready);
+      recorder.use(globalThis.WasmEventSource, globalThis.WasmEventSource.ready);
       break;
     case "later":
       break;
@@ -135,5 +137,5 @@
     });
   }
 
-  window.recorder = recorder;
+  globalThis.recorder = recorder;
 })();

@@ -2,7 +2,7 @@
 // error on every line marked "@error TSnnnn", with that code, and on no
 // other line (see TestPackage in e2e/package_test.go). It proves that the
 // compiler really checks the types of usage.ts.
-import { WasmEventSource, install } from "eventsource-wasm";
+import { WasmEventSource, install, configure } from "eventsource-wasm";
 
 const es = new WasmEventSource("/sse/clock");
 new WasmEventSource("/sse/clock", { retry: "fast" }); // @error TS2322
@@ -23,3 +23,10 @@ es.onmessage = (e) => e.reason; // @error TS2339
 es.onerror = (e) => { const reason: "timeout" = e.reason; }; // @error TS2322
 es.addEventListener("message", (e) => { const n: number = e.data; }); // @error TS2322
 es.addEventListener("error", (e) => e.data); // @error TS2339
+configure("/assets/eventsource-wasm.wasm"); // @error TS2559
+configure({ wasmURL: 42 }); // @error TS2322
+configure({ wasmUrl: "/assets/eventsource-wasm.wasm" }); // @error TS2561
+configure({ cdn: true }); // @error TS2353
+configure(); // @error TS2554
+WasmEventSource.configure({ wasmURL: null }); // @error TS2322
+const configured: string = configure({}); // @error TS2322

@@ -8,6 +8,8 @@ import {
   WasmEventSource,
   ready,
   install,
+  configure,
+  type WasmEventSourceConfig,
   type WasmEventSourceErrorEvent,
   type WasmEventSourceErrorReason,
   type WasmEventSourceInit,
@@ -15,6 +17,14 @@ import {
   type WasmEventSourceRetry,
 } from "eventsource-wasm";
 import DefaultWasmEventSource from "eventsource-wasm";
+
+// Where the module is: set before loading starts, as a string or a URL.
+configure({ wasmURL: "/assets/eventsource-wasm.wasm" });
+configure({ wasmURL: new URL("./eventsource-wasm.wasm", import.meta.url) });
+configure({});
+const config: WasmEventSourceConfig = { wasmURL: "https://cdn.example/eventsource-wasm.wasm" };
+WasmEventSource.configure(config);
+const configureIsStatic: boolean = WasmEventSource.configure === configure;
 
 // The module's exports and the constructor's statics.
 const loaded: Promise<void> = ready;
@@ -167,4 +177,4 @@ es.close();
 plain.close();
 for (const s of sources) s.close();
 
-export { sameReady, replaced, alsoReplaced, native, sameClass, global, constants, target };
+export { configureIsStatic, sameReady, replaced, alsoReplaced, native, sameClass, global, constants, target };
