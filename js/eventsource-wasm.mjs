@@ -15,7 +15,17 @@
 const api = eventSourceWasm({
   // Written as new URL("./…", import.meta.url) so that bundlers that know
   // the pattern (webpack, Vite, Parcel) find the file and emit it.
-  wasmURL: () => new URL("./eventsource-wasm.wasm", import.meta.url).href,
+  // A bundle that is not an ES module has no import.meta.url (esbuild's
+  // IIFE output makes import.meta an empty object): say so, and how to
+  // tell the module where the .wasm is, rather than "Invalid URL".
+  wasmURL: () => {
+    if (!import.meta.url) {
+      throw new Error("import.meta.url is empty: eventsource-wasm was bundled into a script that is not an ES module, " +
+        "as esbuild's --format=iife does; with esbuild, import wasmURL from \"eventsource-wasm/eventsource-wasm.wasm\" " +
+        "and build with --loader:.wasm=file");
+    }
+    return new URL("./eventsource-wasm.wasm", import.meta.url).href;
+  },
   scriptURL: import.meta.url,
 });
 
