@@ -25,7 +25,8 @@ WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
 all: build
 
 build: $(DIST)/eventsource-wasm.wasm $(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs \
-	$(DIST)/eventsource-wasm.d.ts $(DIST)/LICENSE-Go.txt $(DIST)/eventsource-wasm.wasm.gz
+	$(DIST)/eventsource-wasm.d.ts $(DIST)/eventsource-wasm.d.mts $(DIST)/eventsource-wasm-classic.d.ts \
+	$(DIST)/LICENSE-Go.txt $(DIST)/eventsource-wasm.wasm.gz
 	@# Brotli copies too when the brotli command is there (make deps installs it).
 	@if command -v brotli >/dev/null; then $(MAKE) --no-print-directory brotli; fi
 
@@ -63,7 +64,17 @@ $(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs: $(DIST)/%: js/% js/cor
 	@grep -q 'globalThis.Go = class' $@.tmp || { echo "build: wasm_exec.js was not inserted into $@"; rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
-$(DIST)/eventsource-wasm.d.ts: js/eventsource-wasm.d.ts
+# The declarations: package.json's exports give the ES module the .d.mts
+# copy, which TypeScript takes for an ES module's types as the module is
+# one (a .d.ts beside a package without "type": "module" would be taken for
+# CommonJS); the .d.ts is for TypeScript's older "node10" resolution, which
+# reads package.json's "types". The classic script has its own: it exports
+# nothing and defines a global.
+$(DIST)/eventsource-wasm.d.ts $(DIST)/eventsource-wasm.d.mts: js/eventsource-wasm.d.ts
+	@mkdir -p $(DIST)
+	cp $< $@
+
+$(DIST)/eventsource-wasm-classic.d.ts: js/eventsource-wasm-classic.d.ts
 	@mkdir -p $(DIST)
 	cp $< $@
 

@@ -42,12 +42,7 @@ func TestPackage(t *testing.T) {
 	chromiumOnly(t, "the package is the same for every engine: Chromium's run builds and checks it once")
 	// Not parallel until the package is installed: make package may
 	// rebuild dist/, which the parallel tests of the package serve.
-	for _, tool := range []string{"make", "npm", "node"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is not installed: the package tests need make, and Node.js with npm "+
-				"(e.g. apt-get install make nodejs npm): %v", tool, err)
-		}
-	}
+	requirePackageTools(t)
 	project := installPackage(t)
 	pkg := filepath.Join(project, "node_modules", "eventsource-wasm")
 	t.Parallel()
@@ -96,9 +91,21 @@ func readManifest(t *testing.T) packageManifest {
 	return m
 }
 
-// installPackage runs `make package` and npm-installs the tarball into a new
-// project in a temporary directory, which it returns.
-func installPackage(t *testing.T) string {
+// requirePackageTools fails the test unless make, npm and node are
+// installed.
+func requirePackageTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"make", "npm", "node"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Fatalf("%s is not installed: the package tests need make, and Node.js with npm "+
+				"(e.g. apt-get install make nodejs npm): %v", tool, err)
+		}
+	}
+}
+
+// makePackage runs `make package` and returns the path of the tarball it
+// wrote.
+func makePackage(t *testing.T) string {
 	t.Helper()
 	start := time.Now()
 	runCommand(t, env.root, "make", "--no-print-directory", "package")
@@ -107,8 +114,15 @@ func installPackage(t *testing.T) string {
 		t.Fatalf("make package did not write the tarball: %v", err)
 	}
 	t.Logf("make package: %v", time.Since(start).Round(time.Millisecond))
+	return tgz
+}
 
-	start = time.Now()
+// installPackage runs `make package` and npm-installs the tarball into a new
+// project in a temporary directory, which it returns.
+func installPackage(t *testing.T) string {
+	t.Helper()
+	tgz := makePackage(t)
+	start := time.Now()
 	project := t.TempDir()
 	manifest := `{"name": "package-test", "version": "0.0.0", "private": true, "type": "module"}`
 	if err := os.WriteFile(filepath.Join(project, "package.json"), []byte(manifest), 0o644); err != nil {
@@ -194,9 +208,10 @@ func checkPackageFiles(t *testing.T, project, pkg string) {
 	}
 }
 
-// A packageServer serves the test project's node_modules/ and two test
-// pages, and passes /sse/ to a reference server, so that the page, the
-// package and the stream share an origin. It records the paths it served.
+// A packageServer serves the test project's node_modules/ and bundles/
+// (the apps of TestBundlers) and two test pages, and passes /sse/ to a
+// reference server, so that the page, the package and the stream share an
+// origin. It records the paths it served.
 type packageServer struct {
 	*httptest.Server
 	mu     sync.Mutex
@@ -209,6 +224,20 @@ func (s *packageServer) sawPath(path string) bool {
 	return slices.Contains(s.served, path)
 }
 
+// servedLike returns the paths served that begin with prefix and end with
+// suffix.
+func (s *packageServer) servedLike(prefix, suffix string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var paths []string
+	for _, p := range s.served {
+		if strings.HasPrefix(p, prefix) && strings.HasSuffix(p, suffix) {
+			paths = append(paths, p)
+		}
+	}
+	return paths
+}
+
 func newPackageServer(t *testing.T, project string) *packageServer {
 	t.Helper()
 	s := &packageServer{}
@@ -216,7 +245,7 @@ func newPackageServer(t *testing.T, project string) *packageServer {
 	files := http.FileServer(http.Dir(project))
 	mux := http.NewServeMux()
 	mux.Handle("/sse/", sse)
-	mux.HandleFunc("/node_modules/", func(w http.ResponseWriter, r *http.Request) {
+	serveFile := func(w http.ResponseWriter, r *http.Request) {
 		switch filepath.Ext(r.URL.Path) {
 		case ".wasm":
 			w.Header().Set("Content-Type", "application/wasm")
@@ -224,7 +253,9 @@ func newPackageServer(t *testing.T, project string) *packageServer {
 			w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
 		}
 		files.ServeHTTP(w, r)
-	})
+	}
+	mux.HandleFunc("/node_modules/", serveFile)
+	mux.HandleFunc("/bundles/", serveFile)
 	mux.HandleFunc("GET /{page}", func(w http.ResponseWriter, r *http.Request) {
 		page, ok := packagePages[r.PathValue("page")]
 		if !ok {
@@ -317,16 +348,38 @@ type packageResult struct {
 // checkPackageInBrowser loads the test page of entry ("esm" or "classic")
 // and checks what it found.
 func checkPackageInBrowser(t *testing.T, srv *packageServer, entry string) {
+	res := evaluatePackagePage[packageResult](t, srv.URL+"/"+entry+".html", `window.result`)
+	wantGlobals := []string{}
+	if entry == "classic" {
+		wantGlobals = []string{"WasmEventSource"}
+	}
+	checkPackageResult(t, res, wantGlobals)
+	if wasm := "/node_modules/eventsource-wasm/eventsource-wasm.wasm"; !srv.sawPath(wasm) {
+		t.Errorf("the page never fetched %s: the module must load from beside its script", wasm)
+	}
+}
+
+// evaluatePackagePage opens url in a new tab and returns the value of expr,
+// awaited, in the page.
+func evaluatePackagePage[T any](t *testing.T, url, expr string) T {
+	t.Helper()
 	ctx := newTab(t)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"+entry+".html")); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
 		t.Fatal(err)
 	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[packageResult](`window.result`, chromedp.EvalAwaitPromise))
+	res, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
 	if err != nil {
-		t.Fatalf("%s.html: %v", entry, err)
+		t.Fatalf("%s: %s: %v", url, expr, err)
 	}
+	return res
+}
+
+// checkPackageResult checks what window.packageCheck found on a page whose
+// only globals of the package's should be wantGlobals.
+func checkPackageResult(t *testing.T, res packageResult, wantGlobals []string) {
+	t.Helper()
 	if want := []string{"1@1", "2@2", "3@3"}; !slices.Equal(res.Events, want) {
 		t.Errorf("events %q, want %q", res.Events, want)
 	}
@@ -334,15 +387,8 @@ func checkPackageInBrowser(t *testing.T, srv *packageServer, entry string) {
 		t.Errorf("%+v: want readyState 2 after close, ready and install the statics, the default export the class, "+
 			"native the page's EventSource, and the page's EventSource left alone", res)
 	}
-	wantGlobals := []string{}
-	if entry == "classic" {
-		wantGlobals = []string{"WasmEventSource"}
-	}
 	if !slices.Equal(res.Globals, wantGlobals) {
 		t.Errorf("globals on the page: %q, want %q (the Go runtime must stay off the page)", res.Globals, wantGlobals)
-	}
-	if wasm := "/node_modules/eventsource-wasm/eventsource-wasm.wasm"; !srv.sawPath(wasm) {
-		t.Errorf("the page never fetched %s: the module must load from beside its script", wasm)
 	}
 }
 
@@ -442,4 +488,110 @@ func runCommand(t *testing.T, dir, name string, args ...string) string {
 		t.Fatalf("%s %s (in %s): %v\n%s%s", name, strings.Join(args, " "), dir, err, stdout.String(), stderr.String())
 	}
 	return stdout.String()
+}
+
+// attwAccepted are the problems that @arethetypeswrong/cli may report of the
+// package, each with why it does not apply; the README's "Bundlers" says the
+// same to users. An empty field matches anything.
+var attwAccepted = []struct {
+	kind, entrypoint, resolution string
+	why                          string
+}{
+	{kind: "NoResolution", resolution: "node10",
+		why: "TypeScript's node10 resolution (moduleResolution \"node\") predates package.json's exports " +
+			"and cannot resolve a subpath; \".\" resolves there through \"types\", and the bundler and " +
+			"node16 resolutions are the ones that count"},
+	{kind: "NoResolution", entrypoint: "./eventsource-wasm.wasm",
+		why: "the .wasm is an asset, not a module: bundlers emit it (Vite and webpack through " +
+			"new URL(..., import.meta.url), esbuild through --loader:.wasm=file), and what an import of it " +
+			"gives is the bundler's to say (a URL string with esbuild's file loader, typed by the app as for " +
+			"any asset)"},
+	{kind: "CJSResolvesToESM", entrypoint: ".", resolution: "node16-cjs",
+		why: "the package is an ES module only, for browsers; CommonJS code imports it with import(), " +
+			"or with require() where Node supports require of ES modules (20.19, 22.12 and later)"},
+}
+
+// attwResolution is what attw reports of one resolution of one entry point.
+type attwResolution struct {
+	Resolution *struct {
+		FileName string `json:"fileName"`
+	} `json:"resolution"`
+	ImplementationResolution *struct {
+		FileName string `json:"fileName"`
+	} `json:"implementationResolution"`
+}
+
+// TestPackageTypeResolution runs @arethetypeswrong/cli (installed at a
+// pinned version into .cache/bundlers, see installNpmTools) on the tarball
+// of `make package`: it resolves each of package.json's exports as
+// TypeScript does under the node10, node16 (from CommonJS and from an ES
+// module) and bundler resolutions, and reports types that are missing or
+// say the wrong thing. Every problem fails the test but those of
+// attwAccepted; the entry points of the ES module and the classic script
+// must resolve to their own declarations and scripts.
+func TestPackageTypeResolution(t *testing.T) {
+	// Not parallel: make package rewrites dist/ (see TestPackage).
+	requirePackageTools(t)
+	tgz := makePackage(t)
+	attw := filepath.Join(installNpmTools(t), ".bin", "attw")
+	t.Parallel()
+
+	cmd := exec.Command(attw, tgz, "--format", "json")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	// attw exits with 1 when it reports a problem, which may be an accepted one.
+	if exit := (*exec.ExitError)(nil); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
+		t.Fatalf("attw %s: %v\n%s", tgz, err, stderr.String())
+	}
+	var report struct {
+		Analysis struct {
+			Entrypoints map[string]struct {
+				Resolutions map[string]attwResolution `json:"resolutions"`
+			} `json:"entrypoints"`
+			Problems []map[string]any `json:"problems"`
+		} `json:"analysis"`
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("attw's report: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+
+	for _, p := range report.Analysis.Problems {
+		kind, _ := p["kind"].(string)
+		entrypoint, _ := p["entrypoint"].(string)
+		resolution, _ := p["resolutionKind"].(string)
+		accepted := slices.ContainsFunc(attwAccepted, func(a struct{ kind, entrypoint, resolution, why string }) bool {
+			return a.kind == kind && (a.entrypoint == "" || a.entrypoint == entrypoint) &&
+				(a.resolution == "" || a.resolution == resolution)
+		})
+		if !accepted {
+			detail, _ := json.Marshal(p)
+			t.Errorf("attw: %s (see https://github.com/arethetypeswrong/arethetypeswrong.github.io/blob/main/docs/problems/%s.md): %s",
+				kind, kind, detail)
+		}
+	}
+
+	// Each entry point resolves, in node16 and for bundlers, to its own
+	// declarations and script.
+	const pkg = "/node_modules/eventsource-wasm/"
+	want := map[string][2]string{ // entry point: declarations, script
+		".":         {"eventsource-wasm.d.mts", "eventsource-wasm.mjs"},
+		"./classic": {"eventsource-wasm-classic.d.ts", "eventsource-wasm.js"},
+	}
+	for entrypoint, files := range want {
+		for _, kind := range []string{"node16-cjs", "node16-esm", "bundler"} {
+			r, ok := report.Analysis.Entrypoints[entrypoint].Resolutions[kind]
+			if !ok || r.Resolution == nil || r.ImplementationResolution == nil {
+				t.Errorf("attw did not resolve %q under %s: %+v", entrypoint, kind, r)
+				continue
+			}
+			if r.Resolution.FileName != pkg+files[0] || r.ImplementationResolution.FileName != pkg+files[1] {
+				t.Errorf("under %s, %q resolves to %s and %s; want %s and %s", kind, entrypoint,
+					r.Resolution.FileName, r.ImplementationResolution.FileName, pkg+files[0], pkg+files[1])
+			}
+		}
+	}
+	if t.Failed() {
+		t.Logf("attw's table, for the record: run %s %s", attw, tgz)
+	}
 }

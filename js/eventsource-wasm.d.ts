@@ -208,5 +208,5 @@ export default WasmEventSource;
 
 declare global {
   /** Defined by the classic script, eventsource-wasm.js. */
-  var WasmEventSource: typeof import("./eventsource-wasm").WasmEventSource;
+  var WasmEventSource: typeof import("./eventsource-wasm.mjs").WasmEventSource;
 }
