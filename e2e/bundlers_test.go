@@ -150,6 +150,7 @@ func bundlePage(title, script string) string {
 // first run (from the npm registry). It needs make, npm and node, and fails,
 // never skips, without them.
 func TestBundlers(t *testing.T) {
+	onceForAllEngines(t, "the bundlers' output is the same for every engine")
 	// Not parallel until the package is installed: see TestPackage.
 	requirePackageTools(t)
 	project := installPackage(t)

@@ -129,6 +129,7 @@ func runNode(t *testing.T, environ []string, args ...string) (stdout, stderr str
 // server-side rendering imports it.
 func TestModuleInNode(t *testing.T) {
 	t.Parallel()
+	onceForAllEngines(t, "it runs Node, no browser")
 	if env.polyfillErr != nil {
 		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
 	}

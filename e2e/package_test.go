@@ -20,8 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
 
@@ -39,7 +37,7 @@ import (
 // It needs make, npm and node, and the first run installs TypeScript 5 into
 // .cache/tsc (from the npm registry). It fails, and never skips, without them.
 func TestPackage(t *testing.T) {
-	chromiumOnly(t, "the package is the same for every engine: Chromium's run builds and checks it once")
+	onceForAllEngines(t, "the package is the same for every engine")
 	// Not parallel until the package is installed: make package may
 	// rebuild dist/, which the parallel tests of the package serve.
 	requirePackageTools(t)
@@ -364,12 +362,8 @@ func checkPackageInBrowser(t *testing.T, srv *packageServer, entry string) {
 func evaluatePackagePage[T any](t *testing.T, url, expr string) T {
 	t.Helper()
 	ctx := newTab(t)
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	defer cancel()
-	if err := chromedp.Do(ctx, chromedp.Navigate(url)); err != nil {
-		t.Fatal(err)
-	}
-	res, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	navigateTo(t, ctx, url)
+	res, err := tryEvaluate[T](ctx, 30*time.Second, expr)
 	if err != nil {
 		t.Fatalf("%s: %s: %v", url, expr, err)
 	}
@@ -530,6 +524,7 @@ type attwResolution struct {
 // attwAccepted; the entry points of the ES module and the classic script
 // must resolve to their own declarations and scripts.
 func TestPackageTypeResolution(t *testing.T) {
+	onceForAllEngines(t, "type resolution involves no browser")
 	// Not parallel: make package rewrites dist/ (see TestPackage).
 	requirePackageTools(t)
 	tgz := makePackage(t)

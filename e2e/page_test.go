@@ -99,6 +99,16 @@ func chromiumOnly(t *testing.T, why string) {
 	}
 }
 
+// onceForAllEngines ends a test whose subject does not depend on the
+// engine (why), in the runs of the engines other than Chromium, so that
+// make e2e runs it once.
+func onceForAllEngines(t *testing.T, why string) {
+	t.Helper()
+	if env.engine != browser.Chromium {
+		t.Skipf("the same in every engine (%s): it runs with E2E_BROWSER=chromium", why)
+	}
+}
+
 // reportConsole logs a console message of the page, and fails the test for
 // an uncaught exception or for a Go runtime that died in the page.
 func reportConsole(t reporter, m browser.ConsoleMessage) {
