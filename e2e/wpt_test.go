@@ -2,13 +2,18 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 // The cases of the web-platform-tests eventsource/ directory, re-expressed:
@@ -168,6 +173,9 @@ func TestWPT(t *testing.T) {
 			t.Fatal("-wpt.report needs every case: drop -wpt.run")
 		}
 	}
+	if *wptReport && env.engine != browser.Chromium {
+		t.Fatal("-wpt.report writes what native Chromium and the polyfill do: run it with E2E_BROWSER=chromium")
+	}
 	groups := wptGroups()
 	var all []wptCase
 	seen := map[string]bool{}
@@ -202,10 +210,29 @@ func TestWPT(t *testing.T) {
 	run := runWPT(t, all)
 	t.Logf("ran %d cases with each implementation in %v", len(all), time.Since(start).Round(time.Millisecond))
 
+	if *update && filter == nil {
+		if err := writeWPTVerdicts(env.engine, run.results); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", wptVerdictsPath(env.engine))
+	}
+	mine, err := readWPTVerdicts(env.engine)
+	if err != nil {
+		t.Fatalf("%v; write it with E2E_BROWSER=%s go test ./e2e -run TestWPT -update and review it", err, env.engine)
+	}
+	oracle, err := readWPTVerdicts(browser.Chromium)
+	if err != nil {
+		t.Fatalf("%v; write it with E2E_BROWSER=chromium go test ./e2e -run TestWPT -update and review it", err)
+	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, c := range g.cases {
-				t.Run(c.ID, func(t *testing.T) { checkWPT(t, g, c, run.results) })
+				t.Run(c.ID, func(t *testing.T) {
+					checkWPTVerdicts(t, c, run.results, mine, oracle)
+					if env.engine == browser.Chromium {
+						checkWPT(t, g, c, run.results)
+					}
+				})
 			}
 		})
 	}
@@ -214,6 +241,86 @@ func TestWPT(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", wptReportPath)
+	}
+}
+
+// wptVerdicts are the verdicts of every case in one engine, by
+// implementation and case id: "pass", or "fail" for a failure or a
+// timeout. testdata/wpt-verdicts.json has Chromium's, and
+// testdata/<engine>/wpt-verdicts.json another engine's; -update writes
+// them from a run of every case.
+type wptVerdicts map[string]map[string]string
+
+func wptVerdictsPath(engine browser.Engine) string {
+	dir := "testdata"
+	if engine != browser.Chromium {
+		dir = filepath.Join(dir, string(engine))
+	}
+	return filepath.Join(dir, "wpt-verdicts.json")
+}
+
+func verdictOf(r wptResult) string {
+	if r.passed() {
+		return "pass"
+	}
+	return "fail"
+}
+
+func writeWPTVerdicts(engine browser.Engine, results map[string]map[string]wptResult) error {
+	v := wptVerdicts{}
+	for impl, byID := range results {
+		v[impl] = map[string]string{}
+		for id, r := range byID {
+			v[impl][id] = verdictOf(r)
+		}
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := wptVerdictsPath(engine)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func readWPTVerdicts(engine browser.Engine) (wptVerdicts, error) {
+	b, err := os.ReadFile(wptVerdictsPath(engine))
+	if err != nil {
+		return nil, err
+	}
+	var v wptVerdicts
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", wptVerdictsPath(engine), err)
+	}
+	return v, nil
+}
+
+// checkWPTVerdicts checks the verdicts of case c in this engine against
+// its checked-in verdicts, and, in the engines other than Chromium, the
+// polyfill's against native Chromium's run of the polyfill: it must pass
+// and fail the same cases in every engine. An engine's native verdicts are
+// data (docs/engines.md); they are checked so that a change shows.
+func checkWPTVerdicts(t *testing.T, c wptCase, results map[string]map[string]wptResult, mine, oracle wptVerdicts) {
+	t.Helper()
+	for _, impl := range bothImpls {
+		r, ok := results[impl][c.ID]
+		if !ok {
+			t.Fatalf("no %s result: its tab failed, or a -run pattern left out TestWPT/run "+
+				"(select cases with -wpt.run instead)", impl)
+		}
+		t.Logf("%s %s: %s (%d ms)", env.engine, impl, r, r.Ms)
+		if want := mine[impl][c.ID]; verdictOf(r) != want {
+			t.Errorf("%s in %s: %s, but %s says %q; if the engine changed, rewrite it with -update and review the diff",
+				impl, env.engine, r, wptVerdictsPath(env.engine), want)
+		}
+	}
+	if env.engine != browser.Chromium {
+		if got, want := verdictOf(results["wasm"][c.ID]), oracle["wasm"][c.ID]; got != want {
+			t.Errorf("WasmEventSource: %s in %s, %s in Chromium (%s): the polyfill must do the same in every engine",
+				got, env.engine, want, wptVerdictsPath(browser.Chromium))
+		}
 	}
 }
 
@@ -296,7 +403,7 @@ func runWPT(t *testing.T, cases []wptCase) wptRunResults {
 		}
 	}
 	t.Run("run", func(t *testing.T) {
-		for _, impl := range impls {
+		for _, impl := range bothImpls {
 			out.results[impl] = map[string]wptResult{}
 			t.Run(impl, func(t *testing.T) {
 				t.Parallel()
