@@ -124,7 +124,8 @@ var wptPolyfillBugs = map[string]string{}
 var wptNativeFailures = map[string]string{
 	"url-bogus": "Chromium's URL parser accepts a space in a host and percent-encodes it (the request goes to " +
 		"http://this%20is%20invalid/), where the URL Standard makes it a host-parsing failure and the constructor " +
-		"throws SyntaxError. WasmEventSource parses with the same parser (new URL) and does the same.",
+		"throws SyntaxError. WasmEventSource parses with new URL too, then fails a host that holds \"%\", which " +
+		"only such a parser leaves, so it throws as the standard says in every engine.",
 	"format-utf-8": "Chromium fails the connection when the Content-Type has a charset other than UTF-8 (\"EventSource's " +
 		"response has a charset (\"windows-1252\") that is not UTF-8\"); the standard ignores the parameter and always " +
 		"decodes UTF-8, as WasmEventSource does.",
