@@ -10,46 +10,19 @@ import (
 	"testing"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
 // The differences between engines, as data. Native Chromium is the oracle:
 // testdata/<name>.golden is its trace, and the polyfill's trace must equal
-// it in every engine, except where wasmDifferences says why it cannot.
+// it in every engine, except where package known says why it cannot.
 // Firefox's and WebKit's natives have golden files of their own
 // (testdata/<engine>/<name>.golden, written by their -update runs), and
 // nativeDifferences says why each differs from Chromium's. TestEnginesTable
 // checks that every difference has a reason and every reason a difference,
 // and generates docs/engines.md from the golden files.
-
-// wasmDifferences lists, by engine ("" for every engine), the scenarios
-// where WasmEventSource cannot do what native Chromium does, and why. For
-// these the wasm run is compared with testdata/[<engine>/]<name>.wasm.golden,
-// written from the wasm run by -update.
-var wasmDifferences = map[browser.Engine]map[string]string{
-	"": {
-		"cors-no-acao":              corsFailureDifference,
-		"cors-wrong-origin":         corsFailureDifference,
-		"cors-redirect-hop-no-acao": corsFailureDifference,
-	},
-	browser.Firefox: {
-		"stalled-after-headers": "Firefox's fetch() resolves only when the first bytes of the body arrive, " +
-			"not with the response head, so the polyfill cannot fire open for a stream that stalls after its head; " +
-			"Firefox's own EventSource does not fire it either.",
-	},
-	browser.WebKit: {
-		"unicode-id-reconnect": "WebKit's fetch() encodes a header value as UTF-8 of its code points, where " +
-			"Fetch takes each code unit as a byte: the polyfill's Last-Event-ID, the ID's UTF-8 bytes as code " +
-			"units (as Fetch requires), arrives encoded twice. WebKit's own EventSource sends the ID right; " +
-			"IDs of ASCII alone are not affected.",
-	},
-}
-
-const corsFailureDifference = "fetch() rejects with the same TypeError for a failed CORS check as for a " +
-	"network error (Fetch hides the reason from scripts), so the polyfill reestablishes the connection " +
-	"(error with readyState CONNECTING, then the reconnection's 204 closes it); native Chromium knows the " +
-	"CORS check failed and fails the connection at once (CLOSED)."
 
 // nativeDifferences lists, by engine, the scenarios where that engine's
 // native EventSource does other than native Chromium's, and why.
@@ -77,19 +50,6 @@ var nativeDifferences = map[browser.Engine]map[string]string{
 		"cors-redirect-reconnect": "WebKit reconnects to the URL the page gave, and the origin of the " +
 			"reconnection's events is the page's; Chromium reconnects to where the redirect led.",
 	},
-}
-
-// knownWasmDifference returns the golden file of the polyfill's own trace
-// of a scenario in engine, and why it differs from native Chromium's, if
-// it does.
-func knownWasmDifference(engine browser.Engine, name string) (golden, why string, ok bool) {
-	if why, ok := wasmDifferences[engine][name]; ok {
-		return filepath.Join(string(engine), name+".wasm"), why, true
-	}
-	if why, ok := wasmDifferences[""][name]; ok {
-		return name + ".wasm", why, true
-	}
-	return "", "", false
 }
 
 const enginesTablePath = "../docs/engines.md"
@@ -137,18 +97,20 @@ func TestEnginesTable(t *testing.T) {
 			row = append(row, cell)
 		}
 		var wasm []string
-		for _, e := range browser.Engines {
-			if _, why, ok := knownWasmDifference(e, sc.Name); ok {
-				if _, everywhere := wasmDifferences[""][sc.Name]; everywhere && e != browser.Chromium {
-					continue
-				}
-				where := engineTitle(e)
-				if _, everywhere := wasmDifferences[""][sc.Name]; everywhere {
-					where = "all engines"
-				}
-				wasm = append(wasm, fmt.Sprintf("differs in %s [%d]", where, len(notes)+1))
-				notes = append(notes, fmt.Sprintf("polyfill in %s, `%s`: %s", where, sc.Name, why))
+		for _, d := range known.Differences {
+			if !slices.Contains(d.Scenarios, sc.Name) {
+				continue
 			}
+			where := "all engines"
+			if len(d.Engines) > 0 {
+				var titles []string
+				for _, e := range d.Engines {
+					titles = append(titles, engineTitle(browser.Engine(e)))
+				}
+				where = strings.Join(titles, " and ")
+			}
+			wasm = append(wasm, fmt.Sprintf("differs in %s [%d]", where, len(notes)+1))
+			notes = append(notes, fmt.Sprintf("polyfill in %s, `%s` (`%s`): %s", where, sc.Name, d.ID, d.Reason))
 		}
 		if len(wasm) == 0 {
 			wasm = []string{"= Chromium"}

@@ -374,8 +374,8 @@ func TestOptionLastEventIDUnicodeLikeNative(t *testing.T) {
 
 // lastEventIDOnTheWire is what the polyfill's Last-Event-ID header carries
 // in this engine for the ID id: its UTF-8 bytes (HTML §9.2.3), except in
-// WebKit, whose fetch() encodes those bytes once more (wasmDifferences in
-// engines_test.go, unicode-id-reconnect). Should WebKit change, the tests
+// WebKit, whose fetch() encodes those bytes once more (package known,
+// header-utf8-twice). Should WebKit change, the tests
 // that use it fail and the difference goes.
 func lastEventIDOnTheWire(id string) string {
 	if env.engine != browser.WebKit {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 )
 
 // The cases of the web-platform-tests eventsource/ directory, re-expressed:
@@ -74,44 +75,9 @@ func (r wptResult) String() string {
 // native Chromium passes, each with the reason. TestWPT fails when any
 // other case does, and when a case listed here passes, so that the list
 // stays true. Only differences that a polyfill in a page cannot avoid, or
-// that it makes by design, belong here; bugs go in wptPolyfillBugs.
-var wptKnownDifferences = map[string]string{
-	"onmessage-trusted": "isTrusted is true only for events that the user agent dispatches " +
-		"(DOM §2.2); an event that a script constructs and dispatches, as a polyfill must, has isTrusted false.",
-
-	"cross-origin-wrong-origin":    wptCORSFailure,
-	"cross-origin-empty-origin":    wptCORSFailure,
-	"cross-origin-no-allow-origin": wptCORSFailure,
-
-	"cross-origin-preflight-safe":  wptLastEventIDPreflight,
-	"request-credentials-enabled":  wptCredentialsPreflight,
-	"request-credentials-disabled": wptCredentialsPreflight,
-	"request-credentials-default":  wptCredentialsPreflight,
-
-	"request-cancellation": "window.stop() cancels the page's fetches, and fetch() then rejects with the same " +
-		"TypeError (\"Failed to fetch\") as for a network error, so the polyfill reestablishes the connection " +
-		"(readyState CONNECTING) as HTML §9.2.3 says for a network error; native EventSource is aborted by the stop, " +
-		"which fails the connection (CLOSED). No event or error value tells a page script that window.stop() ran.",
-
-	"idl-interface-name":           wptClassName,
-	"idl-prototype-object":         wptClassName,
-	"idl-instance-stringification": wptClassName,
-}
-
-const (
-	wptCORSFailure = "fetch() rejects with the same TypeError for a failed CORS check as for a network error " +
-		"(Fetch hides the reason from scripts), so the polyfill treats it as a network error and reestablishes " +
-		"the connection (readyState CONNECTING, HTML §9.2.3); native EventSource knows the CORS check failed and " +
-		"fails the connection (CLOSED)."
-	wptLastEventIDPreflight = "fetch() treats Last-Event-ID as a header that is not CORS-safelisted, so a " +
-		"cross-origin reconnection of the polyfill with any last event ID sends a CORS preflight first; native " +
-		"EventSource sends it without one, whatever its value (see cross-origin-preflight-long)."
-	wptCredentialsPreflight = wptLastEventIDPreflight + " Here the reconnection carries Last-Event-ID: 1, and " +
-		"the handler, as WPT's cors-cookie.py, does not allow the header in its answer to the preflight, so every " +
-		"reconnection of the polyfill fails and the second event never comes."
-	wptClassName = "By design the polyfill's class is WasmEventSource: its name and its @@toStringTag say so, so that " +
-		"a page can tell the implementations apart; install() only assigns it to window.EventSource."
-)
+// that it makes by design, belong here; bugs go in wptPolyfillBugs. The
+// reasons live in package known, which the README and sseconform share.
+var wptKnownDifferences = known.WPTCases()
 
 // wptPolyfillBugs explains the cases that WasmEventSource fails, while
 // native Chromium passes, because of bugs in the polyfill: e2e/wpt.md gives
