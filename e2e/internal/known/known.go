@@ -84,6 +84,7 @@ var Differences = []Difference{
 			"arrives encoded twice, and WebKit's Headers refuse code points above U+00FF, so no value can carry " +
 			"such an ID right. WebKit's own EventSource sends the ID right; IDs of ASCII alone are not affected.",
 		Scenarios: []string{"unicode-id-reconnect"},
+		WPT:       []string{"format-field-id", "format-field-id-2"},
 		Engines:   []string{"webkit"},
 	},
 	{
@@ -138,10 +139,13 @@ func Scenarios() []string {
 }
 
 // WPTCases returns the reason of each WPT case that the polyfill fails by
-// design, by case id.
-func WPTCases() map[string]string {
+// design in engine, by case id.
+func WPTCases(engine string) map[string]string {
 	m := map[string]string{}
 	for _, d := range Differences {
+		if len(d.Engines) > 0 && !slices.Contains(d.Engines, engine) {
+			continue
+		}
 		for _, id := range d.WPT {
 			m[id] = d.Reason
 		}
