@@ -123,6 +123,7 @@ func TestEnginesTable(t *testing.T) {
 	for i, n := range notes {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, n)
 	}
+	writeWPTEngines(t, &b)
 	for e, reasons := range nativeDifferences {
 		for name := range reasons {
 			if !slices.ContainsFunc(catalogue, func(sc scenario.Scenario) bool { return sc.Name == name }) {
@@ -192,3 +193,45 @@ whether WasmEventSource's trace equals native Chromium's in every engine (Chromi
 WebKitGTK 2.50 here).
 
 `
+
+// writeWPTEngines adds to the table the WPT cases whose verdicts differ
+// between engines, from the verdicts that TestWPT -update wrote in each.
+func writeWPTEngines(t *testing.T, b *bytes.Buffer) {
+	t.Helper()
+	verdicts := map[browser.Engine]wptVerdicts{}
+	for _, e := range browser.Engines {
+		v, err := readWPTVerdicts(e)
+		if err != nil {
+			t.Fatalf("%v; write it with E2E_BROWSER=%s go test ./e2e -run TestWPT -update", err, e)
+		}
+		verdicts[e] = v
+	}
+	fmt.Fprintf(b, "\n## web-platform-tests\n\n"+
+		"The cases of `e2e/wpt_test.go` (see `e2e/wpt.md`) whose verdict is not the same in every engine, natively or\n"+
+		"through the polyfill, from `e2e/testdata/[<engine>/]wpt-verdicts.json`. The polyfill passes and fails the same\n"+
+		"cases in every engine except where package known says why, or where it does as the engine's own\n"+
+		"`EventSource` does (the back/forward cache is the engine's).\n\n")
+	fmt.Fprintf(b, "| case | native Chromium | native Firefox | native WebKit | polyfill in Chromium | in Firefox | in WebKit |\n|---|---|---|---|---|---|---|\n")
+	var groups []wptGroup = wptGroups()
+	rows := 0
+	for _, g := range groups {
+		for _, c := range g.cases {
+			var native, wasm []string
+			for _, e := range browser.Engines {
+				native = append(native, verdicts[e]["native"][c.ID])
+				wasm = append(wasm, verdicts[e]["wasm"][c.ID])
+			}
+			if g.polyfillOnly != "" {
+				native = []string{"n/a", "n/a", "n/a"}
+			}
+			same := func(v []string) bool { return v[0] == v[1] && v[1] == v[2] }
+			if same(native) && same(wasm) {
+				continue
+			}
+			rows++
+			fmt.Fprintf(b, "| `%s` (%s) | %s | %s |\n", c.ID, c.Subtest, strings.Join(native, " | "), strings.Join(wasm, " | "))
+		}
+	}
+	fmt.Fprintf(b, "\n%d cases differ. Where native Chromium fails, `e2e/wpt.md` says why; where the polyfill fails in\n"+
+		"one engine only, package known does (README, \"Known differences\").\n", rows)
+}
