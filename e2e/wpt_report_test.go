@@ -21,8 +21,10 @@ var wptNotApplicable = []struct{ files, why string }{
 		"eventsource-onmesage.htm, eventsource-onmessage.htm, eventsource-onopen.htm, eventsource-prototype.htm, eventsource-url.htm), " +
 		"shared-worker/* (eventsource-close.htm, eventsource-constructor-non-same-origin.htm, eventsource-eventtarget.htm, eventsource-onopen.htm), " +
 		"and the worker and shared-worker variants of each *.any.js",
-		"They run EventSource inside a worker. WasmEventSource is a page script: a <script> tag loads it, it resolves " +
-			"URLs against document.baseURI and installs itself on window. Only the window variant of a *.any.js file is a case here."},
+		"They run EventSource inside a worker. WasmEventSource runs in dedicated and shared workers, classic and " +
+			"module, and e2e/worker_test.go checks it there in every engine (events, named events, reconnection with " +
+			"Last-Event-ID, close(), a headers function, URLs resolved against the worker's location); these files are " +
+			"not yet re-expressed as worker cases: only the window variant of a *.any.js file is a case here."},
 	{"submissions/MOSQUITO/* (accept-header-include-text-event-stream.html, field-name-event.html, user-agent-announce-connection.html)",
 		"They connect to an external server, html5.mosquito-fp7.eu, not to WPT's own server, so they have no " +
 			"handler to re-express. What they check is checked by request-accept, format-field-event, onopen and the " +
