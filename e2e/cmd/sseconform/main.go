@@ -139,9 +139,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 func main() {
@@ -177,7 +180,7 @@ type config struct {
 	// the stream's own origin) or "local" (a page of the local server).
 	pageOrigin string
 
-	engine  engine // -browser
+	engines []browser.Engine // -browser
 	verbose bool
 }
 
@@ -231,7 +234,7 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	out := flags.String("out", "sseconform-report", "folder for the JSON and HTML reports")
 	parallel := flags.Int("parallel", 4, "how many tabs run at once")
 	timeout := flags.Duration("timeout", 10*time.Second, "how long a scenario may run before its trace ends with a timeout (a failure)")
-	browserList := flags.String("browser", "chromium", "the browser engine to run in; only chromium for now")
+	browserList := flags.String("browser", "chromium", "comma-separated browser engines to run in: chromium, firefox, webkit (or all); the report has a matrix per engine")
 	serve := flags.String("serve", "", "serve the conformance page and the reference server at this address (e.g. localhost:8080) until interrupted, for any browser")
 	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
 	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
@@ -276,8 +279,22 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-max-events %d: want at least 1", cfg.maxEvents)
 	}
 	var err error
-	if cfg.engine, err = parseBrowser(*browserList); err != nil {
+	if cfg.engines, err = parseBrowser(*browserList); err != nil {
 		return nil, fmt.Errorf("-browser: %w", err)
+	}
+	if cfg.server != "" && cfg.pageOrigin == "stream" && strings.HasPrefix(strings.ToLower(cfg.server), "https:") && slices.Contains(cfg.engines, browser.WebKit) {
+		return nil, fmt.Errorf("-browser webkit cannot check an https stream from a page on the stream's origin (-page-origin stream): " +
+			"WebKit's WebDriver cannot answer a page's requests, and sseconform's proxy sees into https only for Firefox; " +
+			"use -page-origin local for WebKit (cross-origin: CORS is checked), or leave webkit out")
+	}
+	if cfg.serve == "" {
+		// A missing browser fails the run at once, with how to
+		// install it, rather than after the engines before it ran.
+		for _, e := range cfg.engines {
+			if err := browser.Check(e); err != nil {
+				return nil, fmt.Errorf("-browser %s: %w", e, err)
+			}
+		}
 	}
 	if cfg.run, err = regexp.Compile(*runExpr); err != nil {
 		return nil, fmt.Errorf("-run: %w", err)

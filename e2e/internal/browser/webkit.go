@@ -84,7 +84,7 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 	results := make(chan started, opts.Tabs)
 	for range opts.Tabs {
 		go func() {
-			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, opts.Log)
+			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, opts)
 			results <- started{slot, caps, err}
 		}()
 	}
@@ -107,14 +107,14 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 }
 
 // startWebKitSlot starts a driver on a free port and makes its session.
-func startWebKitSlot(ctx context.Context, driverPath, mini, display string, onLine func(string)) (*webkitSlot, map[string]any, error) {
+func startWebKitSlot(ctx context.Context, driverPath, mini, display string, opts Options) (*webkitSlot, map[string]any, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
 	}
 	cmd := exec.Command(driverPath, "--port="+strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	proc, err := startProcess(cmd, onLine, nil)
+	proc, err := startProcess(cmd, opts.Log, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -136,14 +136,21 @@ func startWebKitSlot(ctx context.Context, driverPath, mini, display string, onLi
 		proc.stop()
 		return nil, nil, fmt.Errorf("%s does not answer: %w", driverPath, err)
 	}
-	caps, err := slot.driver.newSession(ctx, map[string]any{
+	capabilities := map[string]any{
 		// The HTTP/2 servers of the e2e tests have self-signed certificates.
 		"acceptInsecureCerts": true,
 		"webkitgtk:browserOptions": map[string]any{
 			"binary": mini,
 			"args":   []string{"--automation"},
 		},
-	})
+	}
+	if opts.Proxy != "" {
+		// W3C WebDriver's proxy capability, for http only: WebKitGTK
+		// sends loopback through it too, but speaks TLS to its
+		// sslProxy, which a plain HTTP proxy is not.
+		capabilities["proxy"] = map[string]any{"proxyType": "manual", "httpProxy": opts.Proxy}
+	}
+	caps, err := slot.driver.newSession(ctx, capabilities)
 	if err != nil {
 		proc.stop()
 		return nil, nil, err
@@ -257,7 +264,7 @@ func (t *webkitTab) Close() error {
 		if t.browser.display != nil {
 			display = t.browser.display.display
 		}
-		slot, _, startErr := startWebKitSlot(ctx, driverPath, mini, display, t.browser.opts.Log)
+		slot, _, startErr := startWebKitSlot(ctx, driverPath, mini, display, t.browser.opts)
 		if startErr != nil {
 			return fmt.Errorf("close a tab: %v; and no new session: %w", err, startErr)
 		}
