@@ -492,11 +492,15 @@ func printSummary(w io.Writer, rep *Report, outDir string) {
 	}
 	n := len(rep.Engines[0].Scenarios)
 	fmt.Fprintf(w, "sseconform: %d scenarios in %s, %s\n", n, strings.Join(browsers, ", "), rep.Duration)
-	if rep.GoldenDir != "" {
-		fmt.Fprintf(w, "expected: native, its engine's golden trace in %s (%s/<engine>/ but for Chromium); the others, native Chromium's,\n"+
-			"  or a known difference; a scenario without a golden trace, the standard\n", rep.GoldenDir, rep.GoldenDir)
-	} else {
+	switch {
+	case rep.GoldenDir == "":
 		fmt.Fprintf(w, "expected: the standard (the events of each scenario and how it ends)\n")
+	case len(rep.Engines) == 1 && rep.Engines[0].Engine == browser.Chromium:
+		fmt.Fprintf(w, "expected: the golden traces in %s (native Chromium), or a known difference; without one, the standard\n", rep.GoldenDir)
+	default:
+		fmt.Fprintf(w, "expected: native, its own engine's golden traces (Chromium's in %s, the others' in %s/<engine>/);\n"+
+			"  the other implementations, native Chromium's in every engine, or a known difference in that engine;\n"+
+			"  without a golden trace, the standard\n", rep.GoldenDir, rep.GoldenDir)
 	}
 	width, engineWidth := 0, 0
 	for _, im := range rep.Impls {

@@ -68,6 +68,9 @@ const css = `
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 1200px; margin: 0 auto; padding: 24px; }
+main.wide { max-width: 1700px; }
+.scroll { overflow-x: auto; }
+.matrix th.engine { border-left: 3px solid var(--muted); }
 h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { margin-top: 2em; } h3 { margin: 0 0 6px; }
 .meta { color: var(--muted); margin: 0 0 16px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
@@ -132,7 +135,7 @@ var conformTemplate = template.Must(template.New("conform").Funcs(funcs).Funcs(t
 }).Parse(diffTemplate + `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sseconform: EventSource conformance</title>
-<style>` + css + `</style></head><body><main>
+<style>` + css + `</style></head><body><main{{if gt (len .R.Engines) 1}} class="wide"{{end}}>
 <h1>EventSource conformance</h1>
 {{$r := .R}}<p class="meta">{{.N}} scenarios in {{range $i, $e := $r.Engines}}{{if $i}}, {{end}}{{$e.Browser}}{{end}}, {{$r.Started.Format "2006-01-02 15:04:05 MST"}}, {{$r.Duration}}.
 {{if $r.GoldenDir}}In each engine, the native EventSource must equal its own golden trace (<code>{{$r.GoldenDir}}</code>, <code>{{$r.GoldenDir}}/&lt;engine&gt;/</code> but for Chromium), and every other implementation must equal <b>native Chromium's</b>, the oracle, in every engine; a scenario without a golden trace is checked against the standard.{{else}}Traces are checked against the standard: the message events of each scenario and how it ends.{{end}}
@@ -141,13 +144,13 @@ A polyfill trace equal to the checked-in trace of a <b>known</b> difference in t
 {{if .Doc}}Where an engine's native EventSource differs from Chromium's, <a href="{{.Doc}}">docs/engines.md</a> says why.{{end}}</p>
 <div class="cards">{{range $e := $r.Engines}}{{range $r.Impls}}{{$l := index $e.Levels .Name}}<div class="card">{{.Name}} in {{engineName $e.Engine}}<b>behaviour {{levelScore (index $l "behaviour") $.N}}</b><b>fidelity {{levelScore (index $l "fidelity") $.N}}</b></div>{{end}}{{end}}</div>
 <input type="checkbox" id="only-failures"><label for="only-failures"> show only the scenarios that are not a pass everywhere</label>
-<table class="matrix"><thead>
-<tr><th rowspan="3">Scenario</th>{{range $r.Engines}}<th colspan="{{$.Span}}">{{engineName .Engine}}</th>{{end}}</tr>
+<div class="scroll"><table class="matrix"><thead>
+<tr><th rowspan="3">Scenario</th>{{range $r.Engines}}<th class="engine" colspan="{{$.Span}}">{{engineName .Engine}}</th>{{end}}</tr>
 <tr>{{range $r.Engines}}{{range $r.Impls}}<th colspan="2">{{.Name}}</th>{{end}}{{end}}</tr>
 <tr>{{range $r.Engines}}{{range $r.Impls}}<th>behaviour</th><th>fidelity</th>{{end}}{{end}}</tr></thead><tbody>
 {{range .Rows}}<tr class="{{if .AllPass}}all-pass{{else}}not-pass{{end}}"><td><b>{{.Name}}</b>{{range .Cols}}{{if .Res.NativeVsChromium}}<a class="badge" href="#{{anchor "vs-chromium" .Engine .Res.Name}}">native {{engineName .Engine}} ≠ Chromium</a>{{end}}{{if .Res.SpecDisagreement}}<a class="badge" href="#{{anchor "spec" .Engine .Res.Name}}">native {{engineName .Engine}} ≠ spec</a>{{end}}{{end}}<div class="desc">{{.Description}}</div></td>
 {{range $c := .Cols}}{{range .Res.Cells}}{{$link := ""}}{{if not .Pass}}{{$link = anchor $c.Engine $c.Res.Name .Impl}}{{else if .Known}}{{$link = anchor "known" $c.Engine $c.Res.Name .Impl}}{{end}}<td class="{{cellClass .Behaviour}}">{{if $link}}<a href="#{{$link}}">{{cellText .Behaviour}}</a>{{else}}{{cellText .Behaviour}}{{end}}</td><td class="{{cellClass .Fidelity}}">{{if $link}}<a href="#{{$link}}">{{cellText .Fidelity}}</a>{{else}}{{cellText .Fidelity}}{{end}}</td>{{end}}{{end}}</tr>
-{{end}}</tbody></table>
+{{end}}</tbody></table></div>
 {{$failed := false}}{{range $r.Engines}}{{range .Scenarios}}{{range .Cells}}{{if not .Pass}}{{$failed = true}}{{end}}{{end}}{{end}}{{end}}
 {{if $failed}}<h2>Failures</h2>
 {{range $e := $r.Engines}}{{range $s := .Scenarios}}{{range .Cells}}{{if not .Pass}}<section class="failure" id="{{anchor $e.Engine $s.Name .Impl}}">

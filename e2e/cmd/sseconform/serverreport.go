@@ -25,7 +25,7 @@ func printServerSummary(w io.Writer, run *ServerRun, outDir string) {
 	if len(run.Findings) == 0 {
 		fmt.Fprintln(w, "no problem found")
 	}
-	for _, f := range run.Findings {
+	for i, f := range run.Findings {
 		fmt.Fprintf(w, "%-7s %s: %s\n", strings.ToUpper(f.Severity), f.ID, f.Message)
 		if len(run.Engines) > 1 {
 			fmt.Fprintf(w, "        in: %s\n", engineList(f.Engines, len(run.Engines)))
@@ -33,7 +33,9 @@ func printServerSummary(w io.Writer, run *ServerRun, outDir string) {
 		if len(f.Evidence) > 0 {
 			fmt.Fprintf(w, "        evidence: %s\n", evidenceText(f))
 		}
-		if f.Fix != "" && f.Severity != sevInfo {
+		// The fix of a check once, after its last finding in a row
+		// (the same check in several engines).
+		if f.Fix != "" && f.Severity != sevInfo && (i+1 == len(run.Findings) || run.Findings[i+1].ID != f.ID) {
 			fmt.Fprintf(w, "        fix: %s\n", f.Fix)
 		}
 	}
@@ -62,7 +64,7 @@ func printEngineSummary(w io.Writer, rep *ServerReport) {
 	if rep.CrossOrigin {
 		where = "cross-origin"
 	}
-	fmt.Fprintf(w, "%s: fetched from a page on %s (%s)\n", rep.Browser, rep.PageOrigin, where)
+	fmt.Fprintf(w, "%s (%s): fetched from a page on %s (%s)\n", rep.Engine, rep.Browser, rep.PageOrigin, where)
 	if resp.Status != 0 {
 		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, headers after %.0f ms", resp.Status, resp.StatusText, resp.Header["content-type"], resp.HeadersMs)
 		switch resp.ReadBy {
@@ -127,7 +129,7 @@ func describeResume(r *Resume) string {
 type headerRow struct{ Name, Value string }
 
 var serverTemplate = template.Must(template.New("server").Funcs(funcs).Funcs(template.FuncMap{
-	"describeRead": describeRead, "describeResume": describeResume, "engineList": engineList,
+	"describeRead": describeRead, "describeResume": describeResume, "engineList": engineList, "engineName": engineName,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sseconform: {{.R.URL}}</title>
@@ -148,7 +150,7 @@ var serverTemplate = template.Must(template.New("server").Funcs(funcs).Funcs(tem
 {{if and .Fix (ne .Severity "info")}}<p class="desc">Fix: {{.Fix}}</p>{{end}}</section>
 {{else}}<p class="ok">No problem found.</p>{{end}}
 {{with .R.Resume}}<h2>Reconnection</h2><p>{{describeResume .}}</p>{{end}}
-{{range .Engines}}<h2>{{.R.Browser}}</h2>
+{{range .Engines}}<h2>{{engineName .R.Engine}} ({{.R.Browser}})</h2>
 <table class="kv">
 <tr><th>page</th><td>{{.R.PageOrigin}}{{if .R.CrossOrigin}} (cross-origin){{end}}{{with .R.Via}} · on the stream's origin through {{.}}{{end}}</td></tr>
 {{with .R.Response}}<tr><th>status</th><td>{{if .Status}}{{.Status}} {{.StatusText}}{{else}}none{{end}}{{with .Error}} · {{.}}{{end}}{{with .Blocked}} · {{.}}{{end}}</td></tr>
