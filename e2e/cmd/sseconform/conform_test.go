@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +30,24 @@ const (
 // own Chromium, and a machine of two cores runs two well and five badly.
 var browsers = make(chan struct{}, 2)
 
+// alone keeps the runs in Firefox or WebKit (write-locked) apart from all
+// others (read-locked): WebKit alone starts a MiniBrowser per tab, and the
+// timing checks of -server (events that arrive together, or late) must
+// not run beside such a load.
+var alone sync.RWMutex
+
 // runCommand calls run with args and returns its error and output.
 func runCommand(t *testing.T, args ...string) (err error, stdout, stderr string) {
 	t.Helper()
-	browsers <- struct{}{}
-	defer func() { <-browsers }()
+	if i := slices.Index(args, "-browser"); i >= 0 && i+1 < len(args) && args[i+1] != "chromium" {
+		alone.Lock()
+		defer alone.Unlock()
+	} else {
+		alone.RLock()
+		defer alone.RUnlock()
+		browsers <- struct{}{}
+		defer func() { <-browsers }()
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer
