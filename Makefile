@@ -106,7 +106,8 @@ unit:
 
 # The e2e package runs once per engine of BROWSERS, each in a go test
 # process of its own (E2E_BROWSER); the commands and internal packages
-# under e2e/ run with Chromium's.
+# under e2e/ run with Chromium's (sseconform's tests drive Firefox and
+# WebKit too, on a few scenarios, whatever BROWSERS says).
 BROWSERS ?= chromium firefox webkit
 
 e2e: build $(DIST)/faultinject/eventsource-wasm.wasm deps

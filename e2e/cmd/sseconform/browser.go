@@ -2,85 +2,64 @@ package main
 
 import (
 	"context"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"sync"
 
-	"github.com/chromedp/chromedp"
-	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
-// An engine is a browser engine that sseconform can run in: its name for
-// -browser, and how to start it. The rest of the command drives the
-// browser that start returns; an engine of the multi-engine browser layer
-// plugs in here, with a browser of its own kind.
-type engine struct {
-	name  string
-	start func(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error)
-}
-
-// engines are the engines that -browser accepts today.
-var engines = []engine{{name: "chromium", start: startChromium}}
-
-// plannedEngines are the engines that the multi-engine browser layer
-// brings; -browser names them, and says that they are not supported yet.
-var plannedEngines = []string{"firefox", "webkit"}
-
-// parseBrowser parses the -browser list. Until the multi-engine layer
-// lands it holds one engine, chromium.
-func parseBrowser(list string) (engine, error) {
-	var chosen []engine
+// parseBrowser parses the -browser list: engines of package browser, each
+// once, in the order given.
+func parseBrowser(list string) ([]browser.Engine, error) {
+	var names []string
 	for name := range strings.SplitSeq(list, ",") {
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name == "" {
-			continue
-		}
-		i := slices.IndexFunc(engines, func(e engine) bool { return e.name == name })
-		switch {
-		case i >= 0:
-			chosen = append(chosen, engines[i])
-		case slices.Contains(plannedEngines, name):
-			return engine{}, fmt.Errorf("%s is not supported yet: until the multi-engine browser layer lands, sseconform runs in Chromium only (-browser chromium)", name)
-		default:
-			return engine{}, fmt.Errorf("unknown browser engine %q: want chromium (%s are not supported yet)", name, strings.Join(plannedEngines, " and "))
+		if name = strings.ToLower(strings.TrimSpace(name)); name != "" {
+			names = append(names, name)
 		}
 	}
-	if len(chosen) != 1 {
-		return engine{}, errors.New("want one engine: chromium")
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no engine: want one or more of %v, comma-separated", browser.Engines)
 	}
-	return chosen[0], nil
+	return browser.ParseEngines(strings.Join(names, ","))
 }
 
-// A chromium is the one browser of a run.
-type chromium struct {
-	// ctx is the chromedp context of the browser; each tab is a child of it.
-	ctx     context.Context
+// An engineBrowser is the browser of one engine in a run.
+type engineBrowser struct {
+	engine  browser.Engine
+	b       browser.Browser
 	version string
 	log     io.Writer
 	verbose bool
 }
 
-// startChromium starts a headless Chromium with a fresh profile, with the
-// flags of the e2e tests. The returned func stops it and removes the
-// profile.
-func startChromium(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error) {
-	b, err := headless.Start(ctx, "sseconform")
-	if err != nil {
-		return nil, nil, err
+// startBrowser starts a browser of engine e with a fresh profile. tabs is
+// how many tabs the run opens at once (WebKit starts a driver for each),
+// and proxy, when not "", the HTTP proxy of every request (see
+// streamProxy). A missing browser is an error that says how to install it.
+func startBrowser(ctx context.Context, e browser.Engine, tabs int, proxy string, log io.Writer, verbose bool) (*engineBrowser, error) {
+	opts := browser.Options{Name: "sseconform-" + string(e), Tabs: tabs, Proxy: proxy}
+	if verbose {
+		opts.Log = func(line string) { fmt.Fprintf(log, "sseconform: [%s] %s\n", e, line) }
 	}
-	return &chromium{ctx: b.Ctx, version: b.Version, log: log, verbose: verbose}, b.Stop, nil
+	b, err := browser.Start(ctx, e, opts)
+	if err != nil {
+		return nil, fmt.Errorf("-browser %s: %w", e, err)
+	}
+	return &engineBrowser{engine: e, b: b, version: b.Version(), log: log, verbose: verbose}, nil
 }
 
-// A tab is one page of the browser. It keeps the uncaught exceptions of its
-// page, and the deaths of the Go runtime in it, as problems, and the
-// browser's log entries (CORS errors, for one) as notes.
+func (b *engineBrowser) close() { b.b.Close() }
+
+// A tab is one page of a browser. It keeps the uncaught exceptions of its
+// page, and the deaths of the Go runtime in it, as problems, and the other
+// console messages (the browser's CORS errors, for one) as notes.
 type tab struct {
-	ctx      context.Context
-	closeTab func()
-	label    string
+	t      browser.Tab
+	engine browser.Engine
+	label  string
 
 	mu       sync.Mutex
 	problems []string
@@ -88,27 +67,53 @@ type tab struct {
 }
 
 // newTab opens a tab of the browser.
-func (c *chromium) newTab(label string) (*tab, error) {
-	t := &tab{label: label}
-	ctx, closeTab, err := headless.OpenTab(c.ctx, func(m chromedp.ConsoleMessage) { t.console(c, m) })
+func (b *engineBrowser) newTab(ctx context.Context, label string) (*tab, error) {
+	t := &tab{engine: b.engine, label: label}
+	bt, err := b.b.NewTab(ctx, func(m browser.ConsoleMessage) { t.console(b, m) })
 	if err != nil {
 		return nil, err
 	}
-	t.ctx, t.closeTab = ctx, closeTab
+	t.t = bt
 	return t, nil
 }
 
-func (t *tab) console(c *chromium, m chromedp.ConsoleMessage) {
+func (t *tab) console(b *engineBrowser, m browser.ConsoleMessage) {
 	t.mu.Lock()
-	if what, ok := headless.PageProblem(m); ok {
+	if what, ok := m.Problem(); ok {
 		t.problems = append(t.problems, what+": "+m.Text)
 	} else {
-		t.logs = append(t.logs, fmt.Sprintf("console.%s", m))
+		t.logs = append(t.logs, "console."+m.String())
 	}
 	t.mu.Unlock()
-	if c.verbose {
-		fmt.Fprintf(c.log, "sseconform: [%s] console.%s\n", t.label, m)
+	if b.verbose {
+		fmt.Fprintf(b.log, "sseconform: [%s %s] console.%s\n", b.engine, t.label, m)
 	}
+}
+
+// navigate loads url in the tab.
+func (t *tab) navigate(ctx context.Context, url string) error {
+	return t.t.Navigate(ctx, url)
+}
+
+// evaluate evaluates a JavaScript expression in the tab's page, awaits it,
+// and decodes its value into a T.
+func evaluate[T any](ctx context.Context, t *tab, expr string) (T, error) {
+	var v T
+	js, err := t.t.Evaluate(ctx, expr)
+	if err != nil {
+		return v, err
+	}
+	if err := json.Unmarshal(js, &v); err != nil {
+		return v, fmt.Errorf("the value of %.40q…: %w", expr, err)
+	}
+	return v, nil
+}
+
+// addProblem records a problem of the tab that is no console message.
+func (t *tab) addProblem(p string) {
+	t.mu.Lock()
+	t.problems = append(t.problems, p)
+	t.mu.Unlock()
 }
 
 // pageProblems returns the problems of the tab's page so far.
@@ -126,4 +131,4 @@ func (t *tab) consoleLogs() []string {
 }
 
 // close closes the tab.
-func (t *tab) close() { t.closeTab() }
+func (t *tab) close() { t.t.Close() }

@@ -14,20 +14,30 @@ import (
 	"sync"
 	"time"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
 // A Report is the result of a run over the catalogue, as sseconform.json
-// holds it.
+// holds it: the matrix of each engine chosen with -browser.
 type Report struct {
-	Browser  string    `json:"browser"`
 	Started  time.Time `json:"started"`
 	Duration string    `json:"duration"`
 	// GoldenDir is where the golden traces came from, or "".
 	GoldenDir string `json:"goldenDir,omitempty"`
-	Impls     []impl `json:"impls"`
+	// EnginesDoc is docs/engines.md of the checkout that GoldenDir is
+	// in, when there is one: why the engines' native traces differ.
+	EnginesDoc string         `json:"enginesDoc,omitempty"`
+	Impls      []impl         `json:"impls"`
+	Engines    []EngineReport `json:"engines"`
+}
+
+// An EngineReport is the matrix of one engine.
+type EngineReport struct {
+	Engine  browser.Engine `json:"engine"`
+	Browser string         `json:"browser"` // its product and version
 	// Passed, Known and Failed count the scenarios of each
 	// implementation, by name, compared in full: a known difference
 	// fails nothing.
@@ -36,21 +46,42 @@ type Report struct {
 	Failed map[string]int `json:"failed"`
 	// Levels counts the verdicts of each implementation at each level:
 	// Levels[impl][level][verdict].
-	Levels    map[string]map[string]map[string]int `json:"levels"`
-	Scenarios []ScenarioResult                     `json:"scenarios"`
+	Levels map[string]map[string]map[string]int `json:"levels"`
+	// NativeDiffers counts the scenarios whose native golden trace in
+	// this engine differs from Chromium's.
+	NativeDiffers int              `json:"nativeDiffers,omitempty"`
+	Scenarios     []ScenarioResult `json:"scenarios"`
 }
 
-// A ScenarioResult is one row of the matrix.
+// A ScenarioResult is one row of an engine's matrix.
 type ScenarioResult struct {
-	Name        string      `json:"name"`
-	Description string      `json:"description"`
-	Expect      expectation `json:"expect"`
-	// SpecDisagreement is set when native Chromium dispatches other
-	// events than the standard asks for, or ends otherwise: a diff of
-	// the spec view (left) and native (right).
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	// Expect is what the engine's native EventSource must do: its golden
+	// trace in this engine, or the standard.
+	Expect expectation `json:"expect"`
+	// PolyfillExpect is what the other implementations must do, when
+	// it is not Expect: native Chromium's golden trace in every engine,
+	// or the polyfill trace of a known difference.
+	PolyfillExpect *expectation `json:"polyfillExpect,omitempty"`
+	// NativeVsChromium is set when the engine's native golden trace
+	// differs from Chromium's: a diff of Chromium's (left) and the
+	// engine's (right). docs/engines.md says why.
+	NativeVsChromium []row `json:"nativeVsChromium,omitempty"`
+	// SpecDisagreement is set when the engine's native EventSource
+	// dispatches other events than the standard asks for, or ends
+	// otherwise: a diff of the spec view (left) and native (right).
 	SpecDisagreement []row `json:"specDisagreement,omitempty"`
 	// Cells are in the order of Report.Impls.
 	Cells []Cell `json:"cells"`
+}
+
+// expectFor is what a trace of im must look like.
+func (r *ScenarioResult) expectFor(im impl) expectation {
+	if im.Kind == "native" || r.PolyfillExpect == nil {
+		return r.Expect
+	}
+	return *r.PolyfillExpect
 }
 
 // The verdicts of a cell at a level.
@@ -91,8 +122,8 @@ type Cell struct {
 	Seconds   float64 `json:"seconds"`
 }
 
-// conform runs the scenarios that cfg selects with each implementation and
-// writes the reports.
+// conform runs the scenarios that cfg selects with each implementation in
+// each engine and writes the reports.
 func conform(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	var scenarios []scenario.Scenario
 	for _, sc := range scenario.Catalogue() {
@@ -104,21 +135,36 @@ func conform(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return fmt.Errorf("-run %q matches no scenario", cfg.run)
 	}
 	rep := &Report{
-		Started:   time.Now(),
-		GoldenDir: cfg.goldenDir,
-		Impls:     cfg.impls,
-		Passed:    map[string]int{},
-		Known:     map[string]int{},
-		Failed:    map[string]int{},
-		Levels:    map[string]map[string]map[string]int{},
-		Scenarios: make([]ScenarioResult, len(scenarios)),
+		Started:    time.Now(),
+		GoldenDir:  cfg.goldenDir,
+		EnginesDoc: enginesDoc(cfg.goldenDir),
+		Impls:      cfg.impls,
 	}
-	for i, sc := range scenarios {
-		x, err := expect(sc, cfg.goldenDir)
-		if err != nil {
-			return err
+	for _, e := range cfg.engines {
+		er := EngineReport{
+			Engine:    e,
+			Passed:    map[string]int{},
+			Known:     map[string]int{},
+			Failed:    map[string]int{},
+			Levels:    map[string]map[string]map[string]int{},
+			Scenarios: make([]ScenarioResult, len(scenarios)),
 		}
-		rep.Scenarios[i] = ScenarioResult{Name: sc.Name, Description: sc.Description, Expect: x, Cells: make([]Cell, len(cfg.impls))}
+		for i, sc := range scenarios {
+			xs, err := expect(sc, cfg.goldenDir, e)
+			if err != nil {
+				return err
+			}
+			res := ScenarioResult{Name: sc.Name, Description: sc.Description, Expect: xs.native,
+				NativeVsChromium: xs.chromiumDiff, Cells: make([]Cell, len(cfg.impls))}
+			if xs.polyfill.Golden != xs.native.Golden || xs.polyfill.Source != xs.native.Source || xs.polyfill.Known != nil {
+				res.PolyfillExpect = &xs.polyfill
+			}
+			if res.NativeVsChromium != nil {
+				er.NativeDiffers++
+			}
+			er.Scenarios[i] = res
+		}
+		rep.Engines = append(rep.Engines, er)
 	}
 
 	srv, err := startLocal(cfg.impls, cfg.distDir)
@@ -126,16 +172,81 @@ func conform(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer srv.close()
-	browser, stopBrowser, err := cfg.engine.start(ctx, stderr, cfg.verbose)
+	for k := range rep.Engines {
+		if err := conformIn(ctx, cfg, &rep.Engines[k], scenarios, srv, stderr); err != nil {
+			return err
+		}
+	}
+	rep.Duration = time.Since(rep.Started).Round(time.Millisecond).String()
+
+	failed := false
+	for k := range rep.Engines {
+		er := &rep.Engines[k]
+		for _, im := range cfg.impls {
+			er.Levels[im.Name] = map[string]map[string]int{levelBehaviour: {}, levelFidelity: {}}
+		}
+		for s := range er.Scenarios {
+			res := &er.Scenarios[s]
+			allPass := true
+			for i := range res.Cells {
+				c := &res.Cells[i]
+				c.Entries = len(c.Trace)
+				er.Levels[c.Impl][levelBehaviour][c.Behaviour]++
+				er.Levels[c.Impl][levelFidelity][c.Fidelity]++
+				switch {
+				case !c.Pass:
+					er.Failed[c.Impl]++
+					allPass, failed = false, true
+				case c.Fidelity == verdictKnown:
+					er.Known[c.Impl]++
+					c.Trace = nil
+				default:
+					er.Passed[c.Impl]++
+					// Its trace is the expected one: the report
+					// need not hold it twice (many-tiny-events has
+					// 10 000 entries).
+					c.Trace = nil
+				}
+			}
+			if allPass {
+				res.Expect.Want = nil
+				if res.PolyfillExpect != nil {
+					res.PolyfillExpect.Want = nil
+				}
+			}
+			if x := res.PolyfillExpect; x != nil && x.Known != nil {
+				x.Known.Want = nil
+			}
+		}
+	}
+	if err := writeReports(cfg.outDir, "sseconform", rep, renderConformHTML); err != nil {
+		return err
+	}
+	printSummary(stdout, rep, cfg.outDir)
+	if failed {
+		return errFailed
+	}
+	return nil
+}
+
+// conformIn runs the scenarios with each implementation in the engine of
+// er, in a browser of its own, and fills er's matrix.
+func conformIn(ctx context.Context, cfg *config, er *EngineReport, scenarios []scenario.Scenario, srv *local, stderr io.Writer) error {
+	browser, err := startBrowser(ctx, er.Engine, cfg.parallel, "", stderr, cfg.verbose)
 	if err != nil {
 		return err
 	}
-	defer stopBrowser()
-	rep.Browser = browser.version
+	defer browser.close()
+	er.Browser = browser.version
 	if err := checkImpls(ctx, browser, srv, cfg.impls); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "sseconform: %d scenarios × %s in %s\n", len(scenarios), implNames(cfg.impls), browser.version)
+	// The progress lines name the engine when there are several.
+	progress := ""
+	if len(cfg.engines) > 1 {
+		progress = " " + string(er.Engine)
+	}
 
 	// The cells go to the workers scenario by scenario. A scenario is
 	// done when its last cell is; the progress lines come in the order
@@ -155,8 +266,8 @@ func conform(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	for range cfg.parallel {
 		wg.Go(func() {
 			for j := range jobs {
-				res := &rep.Scenarios[j.s]
-				cell := runCell(ctx, browser, srv, cfg, j.i, scenarios[j.s], res.Expect)
+				res := &er.Scenarios[j.s]
+				cell := runCell(ctx, browser, srv, cfg, j.i, scenarios[j.s], res.expectFor(cfg.impls[j.i]))
 				mu.Lock()
 				res.Cells[j.i] = cell
 				pending[j.s]--
@@ -164,9 +275,9 @@ func conform(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 					finishScenario(res, cfg.impls, scenarios[j.s])
 				}
 				for printed < len(scenarios) && pending[printed] == 0 {
-					r := &rep.Scenarios[printed]
+					r := &er.Scenarios[printed]
 					printed++
-					fmt.Fprintf(stderr, "[%d/%d] %s: %s\n", printed, len(scenarios), r.Name, cellSummary(r.Cells))
+					fmt.Fprintf(stderr, "[%d/%d%s] %s: %s\n", printed, len(scenarios), progress, r.Name, cellSummary(r.Cells))
 				}
 				mu.Unlock()
 			}
@@ -184,59 +295,28 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	rep.Duration = time.Since(rep.Started).Round(time.Millisecond).String()
+	return ctx.Err()
+}
 
-	for _, im := range cfg.impls {
-		rep.Levels[im.Name] = map[string]map[string]int{levelBehaviour: {}, levelFidelity: {}}
+// enginesDoc returns docs/engines.md of the checkout whose e2e/testdata
+// is goldenDir, as an absolute path, or "".
+func enginesDoc(goldenDir string) string {
+	if goldenDir == "" {
+		return ""
 	}
-	for s := range rep.Scenarios {
-		res := &rep.Scenarios[s]
-		allPass := true
-		for i := range res.Cells {
-			c := &res.Cells[i]
-			c.Entries = len(c.Trace)
-			rep.Levels[c.Impl][levelBehaviour][c.Behaviour]++
-			rep.Levels[c.Impl][levelFidelity][c.Fidelity]++
-			switch {
-			case !c.Pass:
-				rep.Failed[c.Impl]++
-				allPass = false
-			case c.Fidelity == verdictKnown:
-				rep.Known[c.Impl]++
-				c.Trace = nil
-			default:
-				rep.Passed[c.Impl]++
-				// Its trace is the expected one: the report need
-				// not hold it twice (many-tiny-events has 10 000
-				// entries).
-				c.Trace = nil
-			}
-		}
-		if allPass {
-			res.Expect.Want = nil
-		}
-		if res.Expect.Known != nil {
-			res.Expect.Known.Want = nil
-		}
+	path, err := filepath.Abs(filepath.Join(goldenDir, "..", "..", "docs", "engines.md"))
+	if err != nil {
+		return ""
 	}
-	if err := writeReports(cfg.outDir, "sseconform", rep, renderConformHTML); err != nil {
-		return err
+	if _, err := os.Stat(path); err != nil {
+		return ""
 	}
-	printSummary(stdout, rep, cfg.outDir)
-	for _, n := range rep.Failed {
-		if n > 0 {
-			return errFailed
-		}
-	}
-	return nil
+	return path
 }
 
 // runCell runs scenario sc with the i-th implementation in a new tab, on a
-// new session of the server, and checks its trace.
-func runCell(ctx context.Context, browser *chromium, srv *local, cfg *config, i int, sc scenario.Scenario, x expectation) (cell Cell) {
+// new session of the server, and checks its trace against x.
+func runCell(ctx context.Context, browser *engineBrowser, srv *local, cfg *config, i int, sc scenario.Scenario, x expectation) (cell Cell) {
 	im := cfg.impls[i]
 	start := time.Now()
 	cell.Impl = im.Name
@@ -245,7 +325,7 @@ func runCell(ctx context.Context, browser *chromium, srv *local, cfg *config, i 
 	cell.Behaviour, cell.Fidelity = verdictFail, verdictFail
 	defer func() { cell.Seconds = time.Since(start).Seconds() }()
 
-	t, err := browser.newTab(sc.Name + "/" + im.Name)
+	t, err := browser.newTab(ctx, sc.Name+"/"+im.Name)
 	if err != nil {
 		cell.Problems = []string{err.Error()}
 		return cell
@@ -290,8 +370,8 @@ func judge(cell *Cell, im impl, x expectation, tr Trace) {
 	if x.Source == fromSpec {
 		what = "the standard"
 	}
-	// A native trace that equals the polyfill's known one is a change
-	// in Chromium, not a known difference.
+	// Native traces have no known difference: a native trace that
+	// equals the polyfill's known one is a change in the engine.
 	mayBeKnown := im.Kind != "native"
 	verdict := func(level string, problems []string) (string, []row) {
 		want, got, ok := x.check(tr, level)
@@ -348,8 +428,9 @@ func markOtherOrigin(entries []Entry, other string) {
 	}
 }
 
-// finishScenario compares native Chromium with the standard: the native
-// trace of this run when there is one, else the golden file.
+// finishScenario compares the engine's native EventSource with the
+// standard: the native trace of this run when there is one, else the
+// engine's golden file.
 func finishScenario(res *ScenarioResult, impls []impl, sc scenario.Scenario) {
 	var native []Entry
 	endedBy := ""
@@ -400,64 +481,115 @@ func implNames(impls []impl) string {
 }
 
 // printSummary writes what a person reads at the end of a run: the score of
-// each implementation at each level, each failure with every entry that
-// differs, the known differences with their reasons, and where native
-// Chromium and the standard disagree.
+// each implementation at each level in each engine, each failure with
+// every entry that differs, the known differences with their reasons, and
+// where an engine's native EventSource and the standard, or native
+// Chromium, disagree.
 func printSummary(w io.Writer, rep *Report, outDir string) {
-	fmt.Fprintf(w, "sseconform: %d scenarios in %s, %s\n", len(rep.Scenarios), rep.Browser, rep.Duration)
-	if rep.GoldenDir != "" {
-		fmt.Fprintf(w, "expected: the golden traces in %s (native Chromium), else the standard\n", rep.GoldenDir)
-	} else {
-		fmt.Fprintf(w, "expected: the standard (the events of each scenario and how it ends)\n")
+	var browsers []string
+	for _, er := range rep.Engines {
+		browsers = append(browsers, er.Browser)
 	}
-	width := 0
+	n := len(rep.Engines[0].Scenarios)
+	fmt.Fprintf(w, "sseconform: %d scenarios in %s, %s\n", n, strings.Join(browsers, ", "), rep.Duration)
+	switch {
+	case rep.GoldenDir == "":
+		fmt.Fprintf(w, "expected: the standard (the events of each scenario and how it ends)\n")
+	case len(rep.Engines) == 1 && rep.Engines[0].Engine == browser.Chromium:
+		fmt.Fprintf(w, "expected: the golden traces in %s (native Chromium), or a known difference; without one, the standard\n", rep.GoldenDir)
+	default:
+		fmt.Fprintf(w, "expected: native, its own engine's golden traces (Chromium's in %s, the others' in %s/<engine>/);\n"+
+			"  the other implementations, native Chromium's in every engine, or a known difference in that engine;\n"+
+			"  without a golden trace, the standard\n", rep.GoldenDir, rep.GoldenDir)
+	}
+	width, engineWidth := 0, 0
 	for _, im := range rep.Impls {
 		width = max(width, len(im.Name))
 	}
-	n := len(rep.Scenarios)
-	for _, im := range rep.Impls {
-		l := rep.Levels[im.Name]
-		fmt.Fprintf(w, "  %-*s behaviour %s, fidelity %s\n", width, im.Name, levelScore(l[levelBehaviour], n), levelScore(l[levelFidelity], n))
+	for _, er := range rep.Engines {
+		engineWidth = max(engineWidth, len(er.Engine))
+	}
+	for _, er := range rep.Engines {
+		for i, im := range rep.Impls {
+			label := ""
+			if i == 0 {
+				label = string(er.Engine)
+			}
+			l := er.Levels[im.Name]
+			fmt.Fprintf(w, "  %-*s %-*s behaviour %s, fidelity %s\n", engineWidth, label, width, im.Name,
+				levelScore(l[levelBehaviour], n), levelScore(l[levelFidelity], n))
+		}
 	}
 	fmt.Fprintf(w, "  (behaviour: the events a page gets, with object fidelity set aside; fidelity: the whole trace, with origin,\n"+
 		"  class, target, EventTarget-ness and URL resolution)\n")
-	for _, res := range rep.Scenarios {
-		for _, c := range res.Cells {
-			if c.Pass {
-				continue
-			}
-			fmt.Fprintf(w, "FAIL %s %s: behaviour %s, fidelity %s\n", res.Name, c.Impl, c.Behaviour, c.Fidelity)
-			for _, p := range c.Problems {
-				fmt.Fprintf(w, "\t%s\n", p)
-			}
-			for _, p := range c.FidelityProblems {
-				fmt.Fprintf(w, "\tfidelity: %s\n", p)
-			}
-			if c.Diff != nil {
-				fmt.Fprintf(w, "\tevery differing entry (%s), the differing fields in ⟦ ⟧:\n%s", c.DiffLevel, indentText(entryDiff(c.Diff)))
+	for _, er := range rep.Engines {
+		for _, res := range er.Scenarios {
+			for _, c := range res.Cells {
+				if c.Pass {
+					continue
+				}
+				fmt.Fprintf(w, "FAIL %s %s in %s: behaviour %s, fidelity %s\n", res.Name, c.Impl, er.Engine, c.Behaviour, c.Fidelity)
+				for _, p := range c.Problems {
+					fmt.Fprintf(w, "\t%s\n", p)
+				}
+				for _, p := range c.FidelityProblems {
+					fmt.Fprintf(w, "\tfidelity: %s\n", p)
+				}
+				if c.Diff != nil {
+					fmt.Fprintf(w, "\tevery differing entry (%s), the differing fields in ⟦ ⟧:\n%s", c.DiffLevel, indentText(entryDiff(c.Diff)))
+				}
 			}
 		}
 	}
-	// The known differences, each once, with the cells it explains.
+	// The known differences, each once, with the cells it explains: a
+	// scenario and an implementation, and the engines.
 	var knownIDs []string
-	cellsOf, reasons := map[string][]string{}, map[string]string{}
-	for _, res := range rep.Scenarios {
-		for _, c := range res.Cells {
-			if c.Pass && c.Known != nil {
+	type knownCell struct{ scenario, impl string }
+	cellsOf, enginesOf, reasons := map[string][]knownCell{}, map[knownCell][]string{}, map[string]string{}
+	for _, er := range rep.Engines {
+		for _, res := range er.Scenarios {
+			for _, c := range res.Cells {
+				if !c.Pass || c.Known == nil {
+					continue
+				}
 				if _, ok := cellsOf[c.Known.ID]; !ok {
 					knownIDs = append(knownIDs, c.Known.ID)
 				}
-				cellsOf[c.Known.ID] = append(cellsOf[c.Known.ID], res.Name+" "+c.Impl)
+				kc := knownCell{res.Name, c.Impl}
+				if enginesOf[kc] == nil {
+					cellsOf[c.Known.ID] = append(cellsOf[c.Known.ID], kc)
+				}
+				enginesOf[kc] = append(enginesOf[kc], string(er.Engine))
 				reasons[c.Known.ID] = c.Known.Reason
 			}
 		}
 	}
 	for _, id := range knownIDs {
-		fmt.Fprintf(w, "known difference %s, which fails nothing (%s):\n\t%s\n", id, strings.Join(cellsOf[id], ", "), reasons[id])
+		var cells []string
+		for _, kc := range cellsOf[id] {
+			cells = append(cells, kc.scenario+" "+kc.impl+" in "+strings.Join(enginesOf[kc], ", "))
+		}
+		fmt.Fprintf(w, "known difference %s, which fails nothing (%s):\n\t%s\n", id, strings.Join(cells, "; "), reasons[id])
 	}
-	for _, res := range rep.Scenarios {
-		if res.SpecDisagreement != nil {
-			fmt.Fprintf(w, "native and the spec disagree on %s (-spec +native):\n%s", res.Name, indentText(textDiff(res.SpecDisagreement)))
+	doc := "docs/engines.md"
+	if rep.EnginesDoc != "" {
+		doc = rep.EnginesDoc
+	}
+	for _, er := range rep.Engines {
+		var differ []string
+		for _, res := range er.Scenarios {
+			if res.NativeVsChromium != nil {
+				differ = append(differ, res.Name)
+			}
+		}
+		if len(differ) > 0 {
+			fmt.Fprintf(w, "native %s differs from native Chromium in %s (the polyfill follows Chromium; why: %s)\n",
+				er.Engine, strings.Join(differ, ", "), doc)
+		}
+		for _, res := range er.Scenarios {
+			if res.SpecDisagreement != nil {
+				fmt.Fprintf(w, "native %s and the spec disagree on %s (-spec +native):\n%s", er.Engine, res.Name, indentText(textDiff(res.SpecDisagreement)))
+			}
 		}
 	}
 	fmt.Fprintf(w, "reports in %s: sseconform.html, sseconform.json\n", absPath(outDir))

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -29,11 +30,24 @@ const (
 // own Chromium, and a machine of two cores runs two well and five badly.
 var browsers = make(chan struct{}, 2)
 
+// alone keeps the runs in Firefox or WebKit (write-locked) apart from all
+// others (read-locked): WebKit alone starts a MiniBrowser per tab, and the
+// timing checks of -server (events that arrive together, or late) must
+// not run beside such a load.
+var alone sync.RWMutex
+
 // runCommand calls run with args and returns its error and output.
 func runCommand(t *testing.T, args ...string) (err error, stdout, stderr string) {
 	t.Helper()
-	browsers <- struct{}{}
-	defer func() { <-browsers }()
+	if i := slices.Index(args, "-browser"); i >= 0 && i+1 < len(args) && args[i+1] != "chromium" {
+		alone.Lock()
+		defer alone.Unlock()
+	} else {
+		alone.RLock()
+		defer alone.RUnlock()
+		browsers <- struct{}{}
+		defer func() { <-browsers }()
+	}
 	ctx, cancel := context.WithTimeout(t.Context(), 2*time.Minute)
 	defer cancel()
 	var out, errOut bytes.Buffer
@@ -51,6 +65,15 @@ func needDist(t *testing.T) {
 	if err := checkDist(distDir); err != nil {
 		t.Fatalf("%v\n(make e2e builds it first)", err)
 	}
+}
+
+// only returns the matrix of the one engine of a report.
+func only(t *testing.T, rep *Report) *EngineReport {
+	t.Helper()
+	if len(rep.Engines) != 1 {
+		t.Fatalf("the report has %d engines, want 1", len(rep.Engines))
+	}
+	return &rep.Engines[0]
 }
 
 func readReport(t *testing.T, dir string) (*Report, string) {
@@ -93,7 +116,11 @@ func TestConformNativeAndWasm(t *testing.T) {
 		}
 	}
 
-	rep, page := readReport(t, out)
+	report, page := readReport(t, out)
+	rep := only(t, report)
+	if rep.Engine != "chromium" || !strings.Contains(rep.Browser, "Chrome") {
+		t.Errorf("the report's engine is %q, %q; want chromium by default", rep.Engine, rep.Browser)
+	}
 	if len(rep.Scenarios) != 3 {
 		t.Fatalf("the report has %d scenarios, want 3", len(rep.Scenarios))
 	}
@@ -135,11 +162,12 @@ func TestConformDetectsBrokenImpl(t *testing.T) {
 			t.Errorf("the progress lacks %q", want)
 		}
 	}
-	if !strings.Contains(stdout, "FAIL simple "+broken+": behaviour fail") {
+	if !strings.Contains(stdout, "FAIL simple "+broken+" in chromium: behaviour fail") {
 		t.Errorf("the summary does not name the failure of simple")
 	}
 
-	rep, page := readReport(t, out)
+	report, page := readReport(t, out)
+	rep := only(t, report)
 	if rep.Failed[broken] != 2 || rep.Passed[broken] != 1 || rep.Passed["native"] != 3 {
 		t.Errorf("passed %v, failed %v; want native 3 passed, %s 1 passed and 2 failed", rep.Passed, rep.Failed, broken)
 	}
@@ -163,7 +191,7 @@ func TestConformDetectsBrokenImpl(t *testing.T) {
 		t.Errorf("the diff of simple lacks the missing event or the timeout:\n%s", textDiff(simple.Diff))
 	}
 	for _, want := range []string{
-		`id="r-simple-drop-every-second_js_DroppingEventSource"`,
+		`id="r-chromium-simple-drop-every-second_js_DroppingEventSource"`,
 		"<th>Expected</th>", "<th>Actual</th>",
 		`<tr class="del">`,
 		`&#34;data&#34;:&#34;two&#34;`,
@@ -199,9 +227,10 @@ func TestFlags(t *testing.T) {
 		{[]string{"-parallel", "0"}, "-parallel 0"},
 		{[]string{"extra"}, "unexpected arguments"},
 		{[]string{"-no-such-flag"}, "flag provided but not defined: -no-such-flag (sseconform -h shows the flags)"},
-		{[]string{"-browser", "firefox"}, "-browser: firefox is not supported yet: until the multi-engine browser layer lands, sseconform runs in Chromium only"},
-		{[]string{"-browser", "chromium,webkit"}, "webkit is not supported yet"},
-		{[]string{"-browser", "opera"}, `unknown browser engine "opera"`},
+		{[]string{"-browser", "opera"}, `-browser: unknown browser "opera": choose from [chromium firefox webkit]`},
+		{[]string{"-browser", "chromium,,opera"}, `unknown browser "opera"`},
+		{[]string{"-browser", " , "}, "-browser: no engine"},
+		{[]string{"-server", "https://example.com/events", "-browser", "chromium,webkit"}, "-browser webkit cannot check an https stream from a page on the stream's origin"},
 	} {
 		var stdout, stderr bytes.Buffer
 		err := run(t.Context(), c.args, &stdout, &stderr)
@@ -262,11 +291,12 @@ func TestConformKnownDifference(t *testing.T) {
 		t.Errorf("the progress does not call it a known difference")
 	}
 	if !strings.Contains(stdout, "wasm   behaviour 0/1 (+1 known), fidelity 0/1 (+1 known)") ||
-		!strings.Contains(stdout, "known difference cors-failure, which fails nothing ("+name+" wasm)") {
+		!strings.Contains(stdout, "known difference cors-failure, which fails nothing ("+name+" wasm in chromium)") {
 		t.Errorf("the summary does not give the known difference")
 	}
 	d, _, _ := known.Scenario("chromium", name)
-	rep, page := readReport(t, out)
+	report, page := readReport(t, out)
+	rep := only(t, report)
 	c := rep.Scenarios[0].Cells[1]
 	if !c.Pass || c.Behaviour != verdictKnown || c.Fidelity != verdictKnown || c.Known == nil || c.Known.Reason != d.Reason || rep.Known["wasm"] != 1 {
 		t.Errorf("wasm cell %+v, known %v; want a known difference with the reason of %s", c, rep.Known, d.ID)
@@ -315,11 +345,11 @@ func TestConformLevels(t *testing.T) {
 	for _, want := range []string{
 		plain + " behaviour 2/2, fidelity 0/2",
 		dropping + " behaviour 0/2, fidelity 0/2",
-		"FAIL simple " + plain + ": behaviour pass, fidelity fail",
+		"FAIL simple " + plain + " in chromium: behaviour pass, fidelity fail",
 		"fidelity: a message event was not an instance of MessageEvent",
 		`entry 1: origin: want "<self>", got none`,
 		`⟦"origin":"<self>"⟧`,
-		"FAIL simple " + dropping + ": behaviour fail, fidelity fail",
+		"FAIL simple " + dropping + " in chromium: behaviour fail, fidelity fail",
 		`missing entry 2: {"type":"message","event":"message","data":"two"`,
 	} {
 		if !strings.Contains(summary, want) {
@@ -330,7 +360,8 @@ func TestConformLevels(t *testing.T) {
 		t.Errorf("the progress does not tell the levels apart")
 	}
 
-	rep, page := readReport(t, out)
+	report, page := readReport(t, out)
+	rep := only(t, report)
 	levels := func(impl string) string {
 		l := rep.Levels[impl]
 		return fmt.Sprintf("behaviour %v fidelity %v", l[levelBehaviour], l[levelFidelity])
@@ -375,7 +406,7 @@ func TestConformLevels(t *testing.T) {
 	for _, want := range []string{
 		`<mark>&#34;origin&#34;:&#34;&lt;self&gt;&#34;</mark>`,
 		`<th>behaviour</th><th>fidelity</th>`,
-		`<td class="cell pass"><a href="#r-simple-plain-events_js_PlainEventSource">pass</a></td><td class="cell fail">`,
+		`<td class="cell pass"><a href="#r-chromium-simple-plain-events_js_PlainEventSource">pass</a></td><td class="cell fail">`,
 		`body:has(#only-failures:checked) .matrix tr.all-pass`,
 	} {
 		if !strings.Contains(page, want) {

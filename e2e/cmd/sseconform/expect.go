@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
@@ -30,9 +31,10 @@ type expectation struct {
 	// implementation passed.
 	Want []Entry `json:"want,omitempty"`
 	// Known is the polyfill trace of a known difference from native
-	// Chromium, when the golden directory has one (<name>.wasm.golden):
-	// a polyfill's trace equal to it is a known difference, which fails
-	// nothing.
+	// Chromium in this engine, when the golden directory has one
+	// (<name>.wasm.golden, or <engine>/<name>.wasm.golden for a
+	// difference of one engine): a polyfill's trace equal to it is a
+	// known difference, which fails nothing. Native traces have none.
 	Known *knownTrace `json:"known,omitempty"`
 }
 
@@ -44,40 +46,90 @@ type knownTrace struct {
 	Want   []Entry `json:"want,omitempty"`
 }
 
-// expect returns the expectation of sc: its golden file in goldenDir when
-// there is one, else the spec view of its Expect events; and the polyfill
-// golden file of a known difference, when goldenDir has one.
-func expect(sc scenario.Scenario, goldenDir string) (expectation, error) {
+// expectations are what the traces of one scenario in one engine must
+// look like: native's, the polyfills', and how the engine's native golden
+// trace differs from Chromium's.
+type expectations struct {
+	native, polyfill expectation
+	// chromiumDiff compares native Chromium's golden trace (left) with
+	// the engine's (right), when they differ.
+	chromiumDiff []row
+}
+
+// expect returns the expectations of sc in engine. The native EventSource
+// of an engine must do what its golden trace says: goldenDir/<name>.golden
+// for Chromium, goldenDir/<engine>/<name>.golden for another engine. A
+// polyfill must do what native Chromium does, in every engine, or what
+// the checked-in polyfill trace of a known difference in that engine says.
+// A scenario without a golden file is checked against the standard (the
+// spec view of its Expect events).
+func expect(sc scenario.Scenario, goldenDir string, engine browser.Engine) (expectations, error) {
+	spec := expectation{Source: fromSpec, Want: specWant(sc)}
 	if goldenDir == "" {
-		return expectation{Source: fromSpec, Want: specWant(sc)}, nil
+		return expectations{native: spec, polyfill: spec}, nil
 	}
-	x := expectation{Source: fromSpec, Want: specWant(sc)}
-	path := filepath.Join(goldenDir, sc.Name+".golden")
+	chromium, err := readGolden(filepath.Join(goldenDir, sc.Name+".golden"), spec)
+	if err != nil {
+		return expectations{}, err
+	}
+	xs := expectations{native: chromium, polyfill: chromium}
+	if engine != browser.Chromium {
+		if xs.native, err = readGolden(filepath.Join(goldenDir, string(engine), sc.Name+".golden"), spec); err != nil {
+			return expectations{}, err
+		}
+		if xs.native.Source == fromGolden && chromium.Source == fromGolden {
+			if a, b := trace.Lines(chromium.Want), trace.Lines(xs.native.Want); !slices.Equal(a, b) {
+				xs.chromiumDiff = sideBySide(a, b)
+			}
+		}
+	}
+	if xs.polyfill.Known, err = knownFor(sc.Name, goldenDir, engine); err != nil {
+		return expectations{}, err
+	}
+	return xs, nil
+}
+
+// readGolden reads the golden trace at path, or returns otherwise when
+// there is none.
+func readGolden(path string, otherwise expectation) (expectation, error) {
 	want, err := trace.ReadFile(path)
 	switch {
 	case err == nil:
-		x = expectation{Source: fromGolden, Golden: path, Want: want}
-	case !errors.Is(err, fs.ErrNotExist):
-		return expectation{}, err
-	}
-	path = filepath.Join(goldenDir, sc.Name+".wasm.golden")
-	want, err = trace.ReadFile(path)
-	switch {
+		return expectation{Source: fromGolden, Golden: path, Want: want}, nil
 	case errors.Is(err, fs.ErrNotExist):
-		return x, nil
-	case err != nil:
-		return expectation{}, err
+		return otherwise, nil
 	}
-	// sseconform runs in Chromium (-browser chromium): its goldens are
-	// Chromium's, and so are its known differences.
-	d, _, ok := known.Scenario("chromium", sc.Name)
-	if !ok {
-		// A file without a reason is not a known difference: whoever
-		// checked it in must say why (e2e/internal/known).
-		d = known.Difference{ID: "unexplained", Reason: "no reason is recorded in e2e/internal/known for " + path}
+	return expectation{}, err
+}
+
+// knownFor returns the polyfill trace of a known difference of the
+// scenario name in engine, or nil.
+func knownFor(name, goldenDir string, engine browser.Engine) (*knownTrace, error) {
+	d, file, ok := known.Scenario(string(engine), name)
+	var paths []string
+	if ok {
+		paths = []string{filepath.Join(goldenDir, file+".golden")}
+	} else {
+		// A polyfill trace checked in without a reason is not a known
+		// difference: whoever checked it in must say why
+		// (e2e/internal/known).
+		d = known.Difference{ID: "unexplained"}
+		paths = []string{filepath.Join(goldenDir, name+".wasm.golden"), filepath.Join(goldenDir, string(engine), name+".wasm.golden")}
 	}
-	x.Known = &knownTrace{Difference: d, Golden: path, Want: want}
-	return x, nil
+	for _, path := range paths {
+		want, err := trace.ReadFile(path)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			continue
+		case err != nil:
+			return nil, err
+		}
+		if !ok {
+			d.Reason = "no reason is recorded in e2e/internal/known for " + path
+		}
+		return &knownTrace{Difference: d, Golden: path, Want: want}, nil
+	}
+	return nil, nil
 }
 
 // views returns the two traces that a level compares: the expected and

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 // The severities of a finding of -server, from the worst. An error fails
@@ -100,6 +102,49 @@ type Finding struct {
 	Message  string            `json:"message"`
 	Evidence map[string]string `json:"evidence,omitempty"`
 	Fix      string            `json:"fix,omitempty"`
+	// Engines are the engines in which the finding was made, in a
+	// ServerRun's findings.
+	Engines []browser.Engine `json:"engines,omitempty"`
+}
+
+// mergeFindings puts the findings of the engines together: a finding that
+// is the same (id, message and evidence) in several engines is there once,
+// with the engines listed, in the place of its first. Findings of what
+// sseconform's own requests saw (resumption, the bytes of the stream) are
+// the same in every engine and so come once; what a page measured (times,
+// what arrived) differs from engine to engine and is given per engine,
+// each with its own evidence.
+func mergeFindings(engines []browser.Engine, perEngine [][]Finding) []Finding {
+	var out []Finding
+	index := map[string]int{}
+	for k, fs := range perEngine {
+		for _, f := range fs {
+			key := f.ID + "\x00" + f.Message + "\x00" + evidenceText(f)
+			if i, ok := index[key]; ok {
+				if !slices.Contains(out[i].Engines, engines[k]) {
+					out[i].Engines = append(out[i].Engines, engines[k])
+				}
+				continue
+			}
+			index[key] = len(out)
+			f.Engines = []browser.Engine{engines[k]}
+			out = append(out, f)
+		}
+	}
+	// Worst first, and the findings of one check together.
+	first := map[string]int{}
+	for i, f := range out {
+		if _, ok := first[f.ID]; !ok {
+			first[f.ID] = i
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Finding) int {
+		if d := severityRank(a.Severity) - severityRank(b.Severity); d != 0 {
+			return d
+		}
+		return first[a.ID] - first[b.ID]
+	})
+	return out
 }
 
 // newFinding makes a finding of the check id.

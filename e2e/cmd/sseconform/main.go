@@ -5,12 +5,13 @@
 //
 // By default sseconform runs the scenario catalogue of the reference server
 // (server/scenario) in a headless Chromium, against each implementation it
-// is given, and says which scenarios each one passes:
+// is given, and says which scenarios each one passes; -browser runs it in
+// Firefox and WebKit too, one engine after another:
 //
-//	sseconform [-impl native,wasm] [-run REGEX] [-golden DIR] [-dist DIR] [-out DIR] [-parallel N] [-timeout 10s]
+//	sseconform [-impl native,wasm] [-browser chromium,firefox,webkit] [-run REGEX] [-golden DIR] [-dist DIR] [-out DIR] [-parallel N] [-timeout 10s]
 //
 // It starts the reference server (server/refserver) in its own process, on
-// 127.0.0.1, and one Chromium with a fresh profile. Each scenario runs in a
+// 127.0.0.1, and a browser of each engine with a fresh profile. Each scenario runs in a
 // fresh tab of web/harness.html, which web/trace.js drives: it records the
 // open, message and error events with the ready state at each, and the calls
 // of close(). The implementations are:
@@ -20,14 +21,18 @@
 //	FILE.js:NAME       a classic script that defines the global constructor
 //	                   NAME, e.g. an npm polyfill bundled into one file
 //
-// The expected trace of a scenario is its golden file in the -golden
-// directory (by default e2e/testdata when it exists): the trace of the
-// native EventSource of Chromium, which the e2e tests keep. A scenario with
-// no golden file is checked against the events its catalogue entry expects,
-// which follow the standard (WHATWG HTML, "Server-sent events"), and against
-// how it must end (close() after Client.CloseAfter events, or an error event
-// with readyState CLOSED). Either way, sseconform says where native Chromium
-// and the standard disagree. Every trace must also show what any
+// The expected trace of a scenario is a golden file in the -golden
+// directory (by default e2e/testdata when it exists), which the e2e tests
+// keep. The native EventSource of an engine must do what its own golden
+// trace says (NAME.golden for Chromium, ENGINE/NAME.golden for Firefox and
+// WebKit); every other implementation must do what native Chromium does,
+// in every engine. A scenario with no golden file is checked against the
+// events its catalogue entry expects, which follow the standard (WHATWG
+// HTML, "Server-sent events"), and against how it must end (close() after
+// Client.CloseAfter events, or an error event with readyState CLOSED).
+// Either way, sseconform says where an engine's native EventSource and the
+// standard disagree, and where it differs from Chromium's (docs/engines.md
+// says why). Every trace must also show what any
 // EventSource shows: readyState CONNECTING after construction, the
 // constants, MessageEvents whose target is the source.
 //
@@ -37,9 +42,10 @@
 // ("behaviour 68/80, fidelity 0/80") and every entry that differs, with the
 // differing fields marked. Where the polyfill cannot do what native
 // Chromium does, its own trace is checked in as NAME.wasm.golden beside
-// the golden file, and e2e/internal/known gives the reason: a polyfill's
-// trace equal to it is a known difference, reported with the reason, and
-// fails nothing.
+// the golden file (ENGINE/NAME.wasm.golden for a difference of one
+// engine), and e2e/internal/known gives the reason: a polyfill's trace
+// equal to it is a known difference, reported with the reason, and fails
+// nothing.
 //
 // Before any scenario, each implementation's page is loaded once, so that
 // a script that does not load or defines no such global fails the run
@@ -47,18 +53,21 @@
 // scenario, in the order of the catalogue:
 //
 //	[12/45] crlf: native ok, wasm ok
+//	[12/45 firefox] crlf: native ok, wasm ok    (with several engines)
 //
 // A summary goes to stdout, and sseconform.json and a self-contained
-// sseconform.html (a scenario × implementation × level matrix with a
-// filter for what is not a pass, and for each failure the expected and the
-// actual trace side by side) go to the -out folder, whose path the summary
-// ends with. The exit status is 1 when any scenario fails for any
-// implementation at either level, 0 otherwise (known differences too).
+// sseconform.html (a scenario × engine × implementation × level matrix
+// with a filter for what is not a pass, and for each failure the expected
+// and the actual trace side by side) go to the -out folder, whose path the
+// summary ends with. The exit status is 1 when any scenario fails for any
+// implementation in any engine at either level, 0 otherwise (known
+// differences too).
 //
 // Examples, from the root of the repository after make build:
 //
 //	go run ./e2e/cmd/sseconform
 //	go run ./e2e/cmd/sseconform -run 'crlf|bom' -impl wasm
+//	go run ./e2e/cmd/sseconform -browser chromium,firefox,webkit
 //	go run ./e2e/cmd/sseconform -impl native,node_modules/x/dist/polyfill.js:EventSourcePolyfill
 //
 // or anywhere, once installed:
@@ -72,9 +81,10 @@
 //
 //	sseconform -server https://example.com/events [-duration 5s] [-max-events 20] [-impl native,wasm] [-page-origin stream]
 //
-// A page fetches URL once and reads the response for at most -duration or
-// until -max-events events have arrived, noting when each chunk came;
-// DevTools gives every response header. At the same time sseconform makes
+// In each engine of -browser, a page fetches URL once and reads the
+// response for at most -duration or until -max-events events have arrived,
+// noting when each chunk came; in Chromium DevTools gives every response
+// header, elsewhere the page's fetch() those it may read. At the same time sseconform makes
 // a request of its own without compression (Accept-Encoding: identity),
 // so that it knows when each event was sent: an event that reaches the
 // page much later than that request, or not at all, is held back on the
@@ -87,16 +97,23 @@
 //
 // By default (-page-origin stream) the page is on URL's own origin:
 // sseconform answers the requests of that tab for the harness's few paths
-// (/harness.html, /trace.js, /dist/eventsource-wasm.*) itself, through
-// DevTools, so they never reach the server, and the stream is same-origin
-// as it is to the site's own pages; CORS is not checked. -page-origin
+// (/harness.html, /trace.js, /dist/eventsource-wasm.*) itself, so they
+// never reach the server, and the stream is same-origin as it is to the
+// site's own pages; CORS is not checked. Chromium's requests are answered
+// through DevTools; Firefox and WebKit make theirs through a proxy of
+// sseconform's, which passes every other request on as it came (for https,
+// Firefox only: WebKitGTK speaks TLS to its https proxy, so an https
+// stream from a same-origin page in WebKit is refused at start). -page-origin
 // local runs the page on sseconform's local server instead, cross-origin,
 // and checks CORS; when CORS keeps the body from the page, the checks of
 // the bytes read sseconform's own request.
 //
 // Each finding has a stable id, a severity from one table (findings.go,
 // and the README), its evidence (times, ids, bytes) and one sentence on
-// the fix. Errors: no response, a status other than 200, a wrong
+// the fix. The findings of the engines are put together: one that is the
+// same in several engines (what sseconform's own requests and the stream's
+// bytes show) comes once, with the engines listed; what a page measured
+// comes per engine, with its evidence. Errors: no response, a status other than 200, a wrong
 // Content-Type, no event in the window, events held back, a reconnection
 // that repeats events the client had or loses events published while it
 // was away. Warnings, for what may be deliberate: no CORS headers for a
@@ -121,12 +138,17 @@
 // In a checkout, `make demo` serves the same page at
 // http://127.0.0.1:8080/conformance.html.
 //
-// # The browser
+// # The browsers
 //
-// -browser chromium is the only engine until the multi-engine browser
-// layer lands; -browser firefox or webkit says so. The browser is $CHROMIUM, else /usr/bin/chromium, or chromium,
-// chromium-browser or google-chrome from PATH; without one sseconform fails.
-// It runs headless, without sandbox, GPU, QUIC or background networking.
+// -browser chromium,firefox,webkit (or all) chooses the engines; the
+// default is chromium. They are driven by e2e/internal/browser: Chromium
+// ($CHROMIUM, else /usr/bin/chromium, or chromium, chromium-browser or
+// google-chrome from PATH) through DevTools, headless; Firefox ($FIREFOX,
+// else firefox-esr or firefox) through WebDriver BiDi, headless; WebKit
+// (WebKitGTK's WebKitWebDriver and MiniBrowser) through WebDriver, in an
+// Xvfb display. Every engine chosen is looked for at start: a missing one
+// fails the run at once, with how to install it (make deps installs all
+// three).
 package main
 
 import (
@@ -139,9 +161,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 func main() {
@@ -177,7 +202,7 @@ type config struct {
 	// the stream's own origin) or "local" (a page of the local server).
 	pageOrigin string
 
-	engine  engine // -browser
+	engines []browser.Engine // -browser
 	verbose bool
 }
 
@@ -211,6 +236,8 @@ or pass -dist. The reports go to the -out folder, printed at the end.
 Examples:
   sseconform                                             native and wasm, every scenario
   sseconform -run 'crlf|bom' -impl wasm                  a few scenarios, the polyfill only
+  sseconform -browser chromium,firefox,webkit            every engine: a matrix per engine, native against its own
+                                                         golden traces, the polyfill against native Chromium's
   sseconform -impl native,./bundle.js:EventSourcePolyfill  another polyfill, bundled into one classic script
   sseconform -server http://localhost:3000/events        check a server: exit 1 on any ERROR finding
   sseconform -server https://api.example.com/sse -page-origin local   also check CORS for a page on another origin
@@ -231,7 +258,7 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	out := flags.String("out", "sseconform-report", "folder for the JSON and HTML reports")
 	parallel := flags.Int("parallel", 4, "how many tabs run at once")
 	timeout := flags.Duration("timeout", 10*time.Second, "how long a scenario may run before its trace ends with a timeout (a failure)")
-	browserList := flags.String("browser", "chromium", "the browser engine to run in; only chromium for now")
+	browserList := flags.String("browser", "chromium", "comma-separated browser engines to run in: chromium, firefox, webkit (or all); the report has a matrix per engine")
 	serve := flags.String("serve", "", "serve the conformance page and the reference server at this address (e.g. localhost:8080) until interrupted, for any browser")
 	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
 	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
@@ -276,8 +303,22 @@ func parseFlags(args []string, stdout io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-max-events %d: want at least 1", cfg.maxEvents)
 	}
 	var err error
-	if cfg.engine, err = parseBrowser(*browserList); err != nil {
+	if cfg.engines, err = parseBrowser(*browserList); err != nil {
 		return nil, fmt.Errorf("-browser: %w", err)
+	}
+	if cfg.server != "" && cfg.pageOrigin == "stream" && strings.HasPrefix(strings.ToLower(cfg.server), "https:") && slices.Contains(cfg.engines, browser.WebKit) {
+		return nil, fmt.Errorf("-browser webkit cannot check an https stream from a page on the stream's origin (-page-origin stream): " +
+			"WebKit's WebDriver cannot answer a page's requests, and sseconform's proxy sees into https only for Firefox; " +
+			"use -page-origin local for WebKit (cross-origin: CORS is checked), or leave webkit out")
+	}
+	if cfg.serve == "" {
+		// A missing browser fails the run at once, with how to
+		// install it, rather than after the engines before it ran.
+		for _, e := range cfg.engines {
+			if err := browser.Check(e); err != nil {
+				return nil, fmt.Errorf("-browser %s: %w", e, err)
+			}
+		}
 	}
 	if cfg.run, err = regexp.Compile(*runExpr); err != nil {
 		return nil, fmt.Errorf("-run: %w", err)

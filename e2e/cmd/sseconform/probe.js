@@ -1,18 +1,19 @@
-// probe.js is evaluated by sseconform -server in a page of its local server:
-// it fetches the stream once, as EventSource would (HTML §9.2.2: Accept:
+// probe.js is evaluated by sseconform -server in a page on the stream's
+// origin, or on its local server's (-page-origin local): it fetches the stream once, as EventSource would (HTML §9.2.2: Accept:
 // text/event-stream, cache mode no-store), and reads the body for at most
 // durationMs, until about maxEvents events have arrived, until maxBytes
 // bytes, or until the body ends. It records when the headers and each chunk
-// arrived, and returns the first maxBytes bytes in base64. The response
-// headers come from DevTools, which sees them all; a cross-origin page sees
-// only the CORS-safelisted ones.
+// arrived, and returns the first maxBytes bytes in base64, and the response
+// headers that the page may read. In Chromium the headers come from
+// DevTools, which sees them all; a cross-origin page sees only the
+// CORS-safelisted ones.
 async ({ url, durationMs, maxEvents, maxBytes }) => {
   const t0 = performance.now();
   const ms = () => Math.round((performance.now() - t0) * 10) / 10;
   const result = {
     ok: false, error: "", status: 0, statusText: "", url: "", redirected: false,
     responseType: "", headersMs: 0, chunks: [], bodyBytes: 0, ended: false,
-    endMs: 0, stoppedBy: "", body: "", timedOut: false,
+    endMs: 0, stoppedBy: "", body: "", timedOut: false, headers: {},
   };
   const controller = new AbortController();
   let timedOut = false;
@@ -30,6 +31,7 @@ async ({ url, durationMs, maxEvents, maxBytes }) => {
     result.url = res.url;
     result.redirected = res.redirected;
     result.responseType = res.type;
+    for (const [name, value] of res.headers) result.headers[name] = value;
     const kept = [];
     let keptBytes = 0;
     // A rough count of events, to stop early: blank lines after a data

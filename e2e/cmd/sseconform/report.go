@@ -3,10 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"html/template"
+	"net/url"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 func marshalIndent(v any) ([]byte, error) {
@@ -22,8 +27,12 @@ func marshalIndent(v any) ([]byte, error) {
 
 var funcs = template.FuncMap{
 	// anchor is an id for a scenario and an implementation.
-	"anchor": func(parts ...string) string {
-		return "r-" + regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(strings.Join(parts, "-"), "_")
+	"anchor": func(parts ...any) string {
+		strs := make([]string, len(parts))
+		for i, p := range parts {
+			strs[i] = fmt.Sprint(p)
+		}
+		return "r-" + regexp.MustCompile(`[^A-Za-z0-9_-]+`).ReplaceAllString(strings.Join(strs, "-"), "_")
 	},
 	"index1": func(i int) string {
 		if i < 0 {
@@ -59,6 +68,9 @@ const css = `
 * { box-sizing: border-box; }
 body { margin: 0; background: var(--bg); color: var(--fg); font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; }
 main { max-width: 1200px; margin: 0 auto; padding: 24px; }
+main.wide { max-width: 1700px; }
+.scroll { overflow-x: auto; }
+.matrix th.engine { border-left: 3px solid var(--muted); }
 h1 { font-size: 1.6em; margin: 0 0 4px; } h2 { margin-top: 2em; } h3 { margin: 0 0 6px; }
 .meta { color: var(--muted); margin: 0 0 16px; }
 .cards { display: flex; flex-wrap: wrap; gap: 12px; margin: 16px 0; }
@@ -119,50 +131,108 @@ var conformTemplate = template.Must(template.New("conform").Funcs(funcs).Funcs(t
 		}
 		return true
 	},
+	"engineName": engineName,
 }).Parse(diffTemplate + `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sseconform: EventSource conformance</title>
-<style>` + css + `</style></head><body><main>
+<style>` + css + `</style></head><body><main{{if gt (len .R.Engines) 1}} class="wide"{{end}}>
 <h1>EventSource conformance</h1>
-<p class="meta">{{len .Scenarios}} scenarios in {{.Browser}}, {{.Started.Format "2006-01-02 15:04:05 MST"}}, {{.Duration}}.
-{{if .GoldenDir}}A trace must equal the golden trace of native Chromium in <code>{{.GoldenDir}}</code>; a scenario without one is checked against the standard.{{else}}Traces are checked against the standard: the message events of each scenario and how it ends.{{end}}
+{{$r := .R}}<p class="meta">{{.N}} scenarios in {{range $i, $e := $r.Engines}}{{if $i}}, {{end}}{{$e.Browser}}{{end}}, {{$r.Started.Format "2006-01-02 15:04:05 MST"}}, {{$r.Duration}}.
+{{if $r.GoldenDir}}In each engine, the native EventSource must equal its own golden trace (<code>{{$r.GoldenDir}}</code>, <code>{{$r.GoldenDir}}/&lt;engine&gt;/</code> but for Chromium), and every other implementation must equal <b>native Chromium's</b>, the oracle, in every engine; a scenario without a golden trace is checked against the standard.{{else}}Traces are checked against the standard: the message events of each scenario and how it ends.{{end}}
 Each trace is compared twice: for <b>behaviour</b>, with object fidelity (class, origin, target, EventTarget-ness, URL resolution) set aside, and for <b>fidelity</b>, in full.
-A polyfill trace equal to the checked-in trace of a <b>known</b> difference fails nothing.</p>
-<div class="cards">{{range .Impls}}{{$l := index $.Levels .Name}}<div class="card">{{.Name}}<b>behaviour {{levelScore (index $l "behaviour") (len $.Scenarios)}}</b><b>fidelity {{levelScore (index $l "fidelity") (len $.Scenarios)}}</b></div>{{end}}</div>
+A polyfill trace equal to the checked-in trace of a <b>known</b> difference in that engine fails nothing.
+{{if .Doc}}Where an engine's native EventSource differs from Chromium's, <a href="{{.Doc}}">docs/engines.md</a> says why.{{end}}</p>
+<div class="cards">{{range $e := $r.Engines}}{{range $r.Impls}}{{$l := index $e.Levels .Name}}<div class="card">{{.Name}} in {{engineName $e.Engine}}<b>behaviour {{levelScore (index $l "behaviour") $.N}}</b><b>fidelity {{levelScore (index $l "fidelity") $.N}}</b></div>{{end}}{{end}}</div>
 <input type="checkbox" id="only-failures"><label for="only-failures"> show only the scenarios that are not a pass everywhere</label>
-<table class="matrix"><thead><tr><th rowspan="2">Scenario</th>{{range .Impls}}<th colspan="2">{{.Name}}</th>{{end}}</tr>
-<tr>{{range .Impls}}<th>behaviour</th><th>fidelity</th>{{end}}</tr></thead><tbody>
-{{range $s := .Scenarios}}<tr class="{{if allPass .Cells}}all-pass{{else}}not-pass{{end}}"><td><b>{{.Name}}</b>{{if .SpecDisagreement}}<a class="badge" href="#{{anchor "spec" .Name}}">native ≠ spec</a>{{end}}<div class="desc">{{.Description}}</div></td>
-{{range .Cells}}{{$link := ""}}{{if not .Pass}}{{$link = anchor $s.Name .Impl}}{{else if .Known}}{{$link = anchor "known" $s.Name .Impl}}{{end}}<td class="{{cellClass .Behaviour}}">{{if $link}}<a href="#{{$link}}">{{cellText .Behaviour}}</a>{{else}}{{cellText .Behaviour}}{{end}}</td><td class="{{cellClass .Fidelity}}">{{if $link}}<a href="#{{$link}}">{{cellText .Fidelity}}</a>{{else}}{{cellText .Fidelity}}{{end}}</td>{{end}}</tr>
-{{end}}</tbody></table>
-{{$failed := false}}{{range .Scenarios}}{{range .Cells}}{{if not .Pass}}{{$failed = true}}{{end}}{{end}}{{end}}
+<div class="scroll"><table class="matrix"><thead>
+<tr><th rowspan="3">Scenario</th>{{range $r.Engines}}<th class="engine" colspan="{{$.Span}}">{{engineName .Engine}}</th>{{end}}</tr>
+<tr>{{range $r.Engines}}{{range $r.Impls}}<th colspan="2">{{.Name}}</th>{{end}}{{end}}</tr>
+<tr>{{range $r.Engines}}{{range $r.Impls}}<th>behaviour</th><th>fidelity</th>{{end}}{{end}}</tr></thead><tbody>
+{{range .Rows}}<tr class="{{if .AllPass}}all-pass{{else}}not-pass{{end}}"><td><b>{{.Name}}</b>{{range .Cols}}{{if .Res.NativeVsChromium}}<a class="badge" href="#{{anchor "vs-chromium" .Engine .Res.Name}}">native {{engineName .Engine}} ≠ Chromium</a>{{end}}{{if .Res.SpecDisagreement}}<a class="badge" href="#{{anchor "spec" .Engine .Res.Name}}">native {{engineName .Engine}} ≠ spec</a>{{end}}{{end}}<div class="desc">{{.Description}}</div></td>
+{{range $c := .Cols}}{{range .Res.Cells}}{{$link := ""}}{{if not .Pass}}{{$link = anchor $c.Engine $c.Res.Name .Impl}}{{else if .Known}}{{$link = anchor "known" $c.Engine $c.Res.Name .Impl}}{{end}}<td class="{{cellClass .Behaviour}}">{{if $link}}<a href="#{{$link}}">{{cellText .Behaviour}}</a>{{else}}{{cellText .Behaviour}}{{end}}</td><td class="{{cellClass .Fidelity}}">{{if $link}}<a href="#{{$link}}">{{cellText .Fidelity}}</a>{{else}}{{cellText .Fidelity}}{{end}}</td>{{end}}{{end}}</tr>
+{{end}}</tbody></table></div>
+{{$failed := false}}{{range $r.Engines}}{{range .Scenarios}}{{range .Cells}}{{if not .Pass}}{{$failed = true}}{{end}}{{end}}{{end}}{{end}}
 {{if $failed}}<h2>Failures</h2>
-{{range $s := .Scenarios}}{{range .Cells}}{{if not .Pass}}<section class="failure" id="{{anchor $s.Name .Impl}}">
-<h3>{{$s.Name}} · {{.Impl}} · behaviour {{cellText .Behaviour}}, fidelity {{cellText .Fidelity}}</h3><p class="desc">{{$s.Description}} · {{sourceName $s.Expect}}{{with .EndedBy}} · ended by {{.}}{{end}}</p>
+{{range $e := $r.Engines}}{{range $s := .Scenarios}}{{range .Cells}}{{if not .Pass}}<section class="failure" id="{{anchor $e.Engine $s.Name .Impl}}">
+<h3>{{$s.Name}} · {{.Impl}} in {{engineName $e.Engine}} · behaviour {{cellText .Behaviour}}, fidelity {{cellText .Fidelity}}</h3><p class="desc">{{$s.Description}} · {{if eq .Impl "native"}}{{sourceName $s.Expect}}{{else}}{{with $s.PolyfillExpect}}{{sourceName .}}{{else}}{{sourceName $s.Expect}}{{end}}{{end}}{{with .EndedBy}} · ended by {{.}}{{end}}</p>
 <ul class="problems">{{range .Problems}}<li>{{.}}</li>{{end}}{{range .FidelityProblems}}<li>fidelity: {{.}}</li>{{end}}{{range .Notes}}<li class="desc">{{.}}</li>{{end}}</ul>
 {{if .Diff}}<p class="desc">Every differing entry, {{if eq .DiffLevel "behaviour"}}with object fidelity set aside{{else}}in full{{end}}; the fields that differ are marked.</p>
 {{template "diff" (dict "L" "Expected" "R" "Actual" "Rows" .Diff)}}{{end}}
 </section>
-{{end}}{{end}}{{end}}{{end}}
-{{$known := false}}{{range .Scenarios}}{{range .Cells}}{{if and .Pass .Known}}{{$known = true}}{{end}}{{end}}{{end}}
+{{end}}{{end}}{{end}}{{end}}{{end}}
+{{$known := false}}{{range $r.Engines}}{{range .Scenarios}}{{range .Cells}}{{if and .Pass .Known}}{{$known = true}}{{end}}{{end}}{{end}}{{end}}
 {{if $known}}<h2>Known differences</h2>
 <p class="desc">Traces equal to the checked-in polyfill trace of a difference from native Chromium that is known and explained (e2e/internal/known): they fail nothing.</p>
-{{range $s := .Scenarios}}{{range .Cells}}{{if and .Pass .Known}}<section class="failure known" id="{{anchor "known" $s.Name .Impl}}">
-<h3>{{$s.Name}} · {{.Impl}} · known difference <code>{{.Known.ID}}</code></h3><p class="desc">{{$s.Description}} · expected: {{$s.Expect.Known.Golden}}</p>
+{{range $e := $r.Engines}}{{range $s := .Scenarios}}{{range .Cells}}{{if and .Pass .Known}}<section class="failure known" id="{{anchor "known" $e.Engine $s.Name .Impl}}">
+<h3>{{$s.Name}} · {{.Impl}} in {{engineName $e.Engine}} · known difference <code>{{.Known.ID}}</code></h3><p class="desc">{{$s.Description}}{{with $s.PolyfillExpect}}{{with .Known}} · expected: {{.Golden}}{{end}}{{end}}</p>
 <p>{{.Known.Reason}}</p></section>
+{{end}}{{end}}{{end}}{{end}}{{end}}
+{{$differ := false}}{{range $r.Engines}}{{if .NativeDiffers}}{{$differ = true}}{{end}}{{end}}
+{{if $differ}}<h2>Where a native engine differs from native Chromium</h2>
+<p class="desc">The golden traces of native Chromium (left) and of the engine's native EventSource (right). The polyfill follows Chromium in every engine. {{if .Doc}}<a href="{{.Doc}}">docs/engines.md</a>{{else}}docs/engines.md in the repository{{end}} says why each differs.</p>
+{{range $e := $r.Engines}}{{range .Scenarios}}{{if .NativeVsChromium}}<section class="failure" id="{{anchor "vs-chromium" $e.Engine .Name}}"><h3>{{.Name}} · native {{engineName $e.Engine}}</h3><p class="desc">{{.Description}}</p>
+{{template "diff" (dict "L" "Native Chromium" "R" (printf "Native %s" (engineName $e.Engine)) "Rows" .NativeVsChromium)}}</section>
 {{end}}{{end}}{{end}}{{end}}
-{{$disagree := false}}{{range .Scenarios}}{{if .SpecDisagreement}}{{$disagree = true}}{{end}}{{end}}
-{{if $disagree}}<h2>Where native Chromium and the spec disagree</h2>
-<p class="desc">The events the standard asks for (the scenario's Expect list) next to what native Chromium dispatched.</p>
-{{range .Scenarios}}{{if .SpecDisagreement}}<section class="failure" id="{{anchor "spec" .Name}}"><h3>{{.Name}}</h3><p class="desc">{{.Description}}</p>
-{{template "diff" (dict "L" "The standard" "R" "Native Chromium" "Rows" .SpecDisagreement)}}</section>
-{{end}}{{end}}{{end}}
+{{$disagree := false}}{{range $r.Engines}}{{range .Scenarios}}{{if .SpecDisagreement}}{{$disagree = true}}{{end}}{{end}}{{end}}
+{{if $disagree}}<h2>Where a native engine and the spec disagree</h2>
+<p class="desc">The events the standard asks for (the scenario's Expect list) next to what the engine's native EventSource dispatched.</p>
+{{range $e := $r.Engines}}{{range .Scenarios}}{{if .SpecDisagreement}}<section class="failure" id="{{anchor "spec" $e.Engine .Name}}"><h3>{{.Name}} · native {{engineName $e.Engine}}</h3><p class="desc">{{.Description}}</p>
+{{template "diff" (dict "L" "The standard" "R" (printf "Native %s" (engineName $e.Engine)) "Rows" .SpecDisagreement)}}</section>
+{{end}}{{end}}{{end}}{{end}}
 </main></body></html>
 `))
 
+// engineName is how reports write an engine: Chromium, Firefox, WebKit.
+func engineName(e browser.Engine) string {
+	switch e {
+	case browser.WebKit:
+		return "WebKit"
+	case "":
+		return ""
+	}
+	return strings.ToUpper(string(e[:1])) + string(e[1:])
+}
+
+// matrixRow is a scenario of the HTML matrix, with its result in each
+// engine.
+type matrixRow struct {
+	Name, Description string
+	AllPass           bool
+	Cols              []matrixCol
+}
+
+type matrixCol struct {
+	Engine browser.Engine
+	Res    *ScenarioResult
+}
+
 func renderConformHTML(rep *Report) ([]byte, error) {
+	view := struct {
+		R    *Report
+		N    int
+		Span int // columns of an engine
+		Doc  string
+		Rows []matrixRow
+	}{R: rep, N: len(rep.Engines[0].Scenarios), Span: 2 * len(rep.Impls)}
+	if rep.EnginesDoc != "" {
+		view.Doc = (&url.URL{Scheme: "file", Path: filepath.ToSlash(rep.EnginesDoc)}).String()
+	}
+	for s := range view.N {
+		first := rep.Engines[0].Scenarios[s]
+		row := matrixRow{Name: first.Name, Description: first.Description, AllPass: true}
+		for k := range rep.Engines {
+			res := &rep.Engines[k].Scenarios[s]
+			row.Cols = append(row.Cols, matrixCol{rep.Engines[k].Engine, res})
+			for _, c := range res.Cells {
+				if c.Behaviour != verdictPass || c.Fidelity != verdictPass {
+					row.AllPass = false
+				}
+			}
+		}
+		view.Rows = append(view.Rows, row)
+	}
 	var b bytes.Buffer
-	if err := conformTemplate.Execute(&b, rep); err != nil {
+	if err := conformTemplate.Execute(&b, view); err != nil {
 		return nil, err
 	}
 	return b.Bytes(), nil

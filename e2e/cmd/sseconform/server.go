@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 	"github.com/eventsource-wasm/eventsource-wasm/web"
 )
@@ -58,8 +59,12 @@ func listenLocal(addr string, impls []impl, distDir string) (*local, error) {
 		return nil, err
 	}
 	l := &local{
-		URL:    "http://" + ln.Addr().String(),
-		srv:    &http.Server{Handler: mux, ErrorLog: log.New(io.Discard, "", 0)},
+		URL: "http://" + ln.Addr().String(),
+		// WebKit's driver cannot read a page's console: the relay
+		// puts a script in each page served to WebKit that keeps it
+		// for the tab to read (other engines get the pages as they
+		// are).
+		srv:    &http.Server{Handler: browser.ConsoleRelay(mux), ErrorLog: log.New(io.Discard, "", 0)},
 		closed: make(chan struct{}),
 	}
 	go func() {

@@ -32,15 +32,18 @@ func refServer(t *testing.T) *httptest.Server {
 	return srv
 }
 
-func readServerReport(t *testing.T, dir string) (*ServerReport, string) {
+func readServerReport(t *testing.T, dir string) (*ServerRun, string) {
 	t.Helper()
 	js, err := os.ReadFile(filepath.Join(dir, "sseconform-server.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep ServerReport
+	var rep ServerRun
 	if err := json.Unmarshal(js, &rep); err != nil {
 		t.Fatal(err)
+	}
+	if len(rep.Engines) == 0 {
+		t.Fatalf("the report has no engine")
 	}
 	page, err := os.ReadFile(filepath.Join(dir, "sseconform-server.html"))
 	if err != nil {
@@ -49,7 +52,7 @@ func readServerReport(t *testing.T, dir string) (*ServerReport, string) {
 	return &rep, string(page)
 }
 
-func findingCodes(rep *ServerReport, severity string) []string {
+func findingCodes(rep *ServerRun, severity string) []string {
 	var codes []string
 	for _, f := range rep.Findings {
 		if f.Severity == severity {
@@ -82,10 +85,10 @@ func TestServerGood(t *testing.T) {
 			t.Errorf("finding %+v, want none", f)
 		}
 	}
-	if rep.Response.Status != 200 || rep.Response.Header["x-accel-buffering"] != "no" || rep.Stream.Dispatched != 3 {
-		t.Errorf("response %+v, %d events; want 200 with all headers (X-Accel-Buffering too) and 3 events", rep.Response, rep.Stream.Dispatched)
+	if rep.Engines[0].Response.Status != 200 || rep.Engines[0].Response.Header["x-accel-buffering"] != "no" || rep.Engines[0].Stream.Dispatched != 3 {
+		t.Errorf("response %+v, %d events; want 200 with all headers (X-Accel-Buffering too) and 3 events", rep.Engines[0].Response, rep.Engines[0].Stream.Dispatched)
 	}
-	for _, tr := range rep.Traces {
+	for _, tr := range rep.Engines[0].Traces {
 		if tr.Messages != 3 || tr.EndedBy != "close-after" {
 			t.Errorf("%s: %d messages, ended by %q; want 3, close-after", tr.Impl, tr.Messages, tr.EndedBy)
 		}
@@ -113,7 +116,7 @@ func TestServerWrongContentType(t *testing.T) {
 	if got := findingCodes(rep, "error"); strings.Join(got, ",") != "content-type" {
 		t.Errorf("errors %q, want content-type only", got)
 	}
-	if tr := rep.Traces[0]; tr.Messages != 0 || tr.EndedBy != "closed" {
+	if tr := rep.Engines[0].Traces[0]; tr.Messages != 0 || tr.EndedBy != "closed" {
 		t.Errorf("native: %d messages, ended by %q; want none, closed", tr.Messages, tr.EndedBy)
 	}
 	if !strings.Contains(page, `class="finding sev-error"`) {
@@ -147,8 +150,8 @@ func TestServerProblems(t *testing.T) {
 		t.Fatalf("run: %v, want errFailed", err)
 	}
 	rep, _ := readServerReport(t, out)
-	if rep.Response.ReadBy != "page" || rep.CrossOrigin {
-		t.Errorf("the body was read by %q, cross-origin %v; want the page, on the stream's origin", rep.Response.ReadBy, rep.CrossOrigin)
+	if rep.Engines[0].Response.ReadBy != "page" || rep.Engines[0].CrossOrigin {
+		t.Errorf("the body was read by %q, cross-origin %v; want the page, on the stream's origin", rep.Engines[0].Response.ReadBy, rep.Engines[0].CrossOrigin)
 	}
 	if got := strings.Join(findingCodes(rep, sevError), ","); got != "held-back,duplicate-on-resume" {
 		t.Errorf("errors %s, want held-back,duplicate-on-resume", got)
@@ -170,12 +173,12 @@ func TestServerProblems(t *testing.T) {
 			t.Errorf("duplicate-on-resume evidence %v, want lastEventId 2, repeated 1,2", f.Evidence)
 		}
 	}
-	if rep.Stream.Dispatched != 2 {
-		t.Errorf("%d events in the bytes, want 2 (one, three)", rep.Stream.Dispatched)
+	if rep.Engines[0].Stream.Dispatched != 2 {
+		t.Errorf("%d events in the bytes, want 2 (one, three)", rep.Engines[0].Stream.Dispatched)
 	}
 	// The trace runs on a page of the stream's own origin, which needs no
 	// CORS: the harness there comes from sseconform, not from the server.
-	if tr := rep.Traces[0]; tr.Messages != 2 || !strings.HasPrefix(tr.Page, bad.URL+"/harness.html") {
+	if tr := rep.Engines[0].Traces[0]; tr.Messages != 2 || !strings.HasPrefix(tr.Page, bad.URL+"/harness.html") {
 		t.Errorf("native from %s: %d messages, problems %q; want 2 from a page on %s", tr.Page, tr.Messages, tr.Problems, bad.URL)
 	}
 }
@@ -270,7 +273,7 @@ func publishEvery(t *testing.T, publish func(n int)) {
 }
 
 // severityAbove lists the findings more severe than sev.
-func severityAbove(rep *ServerReport, sev string) []string {
+func severityAbove(rep *ServerRun, sev string) []string {
 	var out []string
 	for _, f := range rep.Findings {
 		if severityRank(f.Severity) < severityRank(sev) {
@@ -281,7 +284,7 @@ func severityAbove(rep *ServerReport, sev string) []string {
 }
 
 // finding returns the first finding with the id, or fails the test.
-func finding(t *testing.T, rep *ServerReport, id string) Finding {
+func finding(t *testing.T, rep *ServerRun, id string) Finding {
 	t.Helper()
 	for _, f := range rep.Findings {
 		if f.ID == id {
@@ -307,13 +310,13 @@ func TestServerSeverities(t *testing.T) {
 		// above which no finding may be.
 		fails bool
 		above string
-		check func(t *testing.T, rep *ServerReport)
+		check func(t *testing.T, rep *ServerRun)
 	}{
 		{
 			name:    "healthy",
 			handler: func(*testing.T) http.Handler { return tickStream(true, true) },
 			above:   sevInfo,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				r := rep.Resume
 				if r == nil || r.Unchecked != "" || len(r.Published) < 3 || len(r.Lost)+len(r.Repeated) > 0 {
 					t.Errorf("resume %+v: want it measured, with 3 or more events published while away, none lost or repeated", r)
@@ -325,7 +328,7 @@ func TestServerSeverities(t *testing.T) {
 			handler: func(*testing.T) http.Handler { return tickStream(true, false) },
 			fails:   true,
 			above:   sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				f := finding(t, rep, "no-event")
 				if f.Severity != sevError || f.Evidence["headers"] != "none" || f.Evidence["window"] != "2s" || f.Fix == "" {
 					t.Errorf("no-event %+v: want an error, no headers in the 2s window, and a fix", f)
@@ -355,7 +358,7 @@ func TestServerSeverities(t *testing.T) {
 			},
 			args:  []string{"-max-events", "80", "-duration", "4s"},
 			above: sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				f := finding(t, rep, "bursts")
 				if f.Severity != sevWarning || f.Evidence["bursts"] == "" || f.Evidence["silencesBefore"] == "" {
 					t.Errorf("bursts %+v: want a warning with the bursts and the silences", f)
@@ -367,7 +370,7 @@ func TestServerSeverities(t *testing.T) {
 			handler: func(*testing.T) http.Handler { return gzipMiddleware(tickStream(true, true), false) },
 			fails:   true,
 			above:   sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				f := finding(t, rep, "held-back")
 				ev := f.Evidence
 				if f.Severity != sevError || ev["pageEvents"] != "0" || ev["contentEncoding"] != "gzip" ||
@@ -380,12 +383,12 @@ func TestServerSeverities(t *testing.T) {
 			name:    "compressor flushed",
 			handler: func(*testing.T) http.Handler { return gzipMiddleware(tickStream(true, true), true) },
 			above:   sevInfo,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				if f := finding(t, rep, "content-encoding"); f.Severity != sevInfo || f.Evidence["contentEncoding"] != "gzip" {
 					t.Errorf("content-encoding %+v: want info, gzip", f)
 				}
-				if rep.Response.Header["content-encoding"] != "gzip" || len(rep.Response.Events) == 0 {
-					t.Errorf("the page got %d events, Content-Encoding %q; want events through gzip", len(rep.Response.Events), rep.Response.Header["content-encoding"])
+				if rep.Engines[0].Response.Header["content-encoding"] != "gzip" || len(rep.Engines[0].Response.Events) == 0 {
+					t.Errorf("the page got %d events, Content-Encoding %q; want events through gzip", len(rep.Engines[0].Response.Events), rep.Engines[0].Response.Header["content-encoding"])
 				}
 			},
 		},
@@ -401,7 +404,7 @@ func TestServerSeverities(t *testing.T) {
 			path:  "/?stream=ticks",
 			fails: true,
 			above: sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				f := finding(t, rep, "duplicate-on-resume")
 				if f.Severity != sevError || f.Evidence["repeated"] != f.Evidence["lastEventId"] || f.Evidence["lastEventId"] == "" {
 					t.Errorf("duplicate-on-resume %+v: want an error that repeats the event of Last-Event-ID", f)
@@ -424,7 +427,7 @@ func TestServerSeverities(t *testing.T) {
 			},
 			fails: true,
 			above: sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				f := finding(t, rep, "lost-on-resume")
 				last, _ := strconv.Atoi(f.Evidence["lastEventId"])
 				lost := strings.Split(f.Evidence["lost"], ",")
@@ -449,7 +452,7 @@ func TestServerSeverities(t *testing.T) {
 				return srv
 			},
 			above: sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				if r := rep.Resume; r == nil || r.Unchecked != "" || len(r.Lost)+len(r.Repeated) > 0 {
 					t.Errorf("resume %+v: want it measured, nothing lost or repeated", r)
 				}
@@ -459,7 +462,7 @@ func TestServerSeverities(t *testing.T) {
 			name:    "no ids",
 			handler: func(*testing.T) http.Handler { return tickStream(false, true) },
 			above:   sevNote,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				if f := finding(t, rep, "no-ids"); f.Severity != sevNote || f.Evidence["ids"] != "0" {
 					t.Errorf("no-ids %+v: want a note", f)
 				}
@@ -473,12 +476,12 @@ func TestServerSeverities(t *testing.T) {
 			handler: func(*testing.T) http.Handler { return tickStream(true, true) },
 			args:    []string{"-page-origin", "local"},
 			above:   sevWarning,
-			check: func(t *testing.T, rep *ServerReport) {
+			check: func(t *testing.T, rep *ServerRun) {
 				if f := finding(t, rep, "cors"); f.Severity != sevWarning || f.Evidence["accessControlAllowOrigin"] != "none" {
 					t.Errorf("cors %+v: want a warning", f)
 				}
-				if !rep.CrossOrigin || rep.Response.ReadBy != "sseconform" {
-					t.Errorf("cross-origin %v, read by %q; want cross-origin, read by sseconform", rep.CrossOrigin, rep.Response.ReadBy)
+				if !rep.Engines[0].CrossOrigin || rep.Engines[0].Response.ReadBy != "sseconform" {
+					t.Errorf("cross-origin %v, read by %q; want cross-origin, read by sseconform", rep.Engines[0].CrossOrigin, rep.Engines[0].Response.ReadBy)
 				}
 			},
 		},

@@ -7,17 +7,64 @@ import (
 	"io"
 	"slices"
 	"strings"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
-// printServerSummary writes the result of -server for a person: the
-// response, the traces and the findings.
-func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
+// printServerSummary writes the result of -server for a person: what each
+// engine saw of the response and the traces, the reconnection, and the
+// findings, each with the engines it was made in when there are several.
+func printServerSummary(w io.Writer, run *ServerRun, outDir string) {
+	fmt.Fprintf(w, "sseconform: %s\n", run.URL)
+	for _, rep := range run.Engines {
+		printEngineSummary(w, rep)
+	}
+	if r := run.Resume; r != nil {
+		fmt.Fprintf(w, "  %s\n", describeResume(r))
+	}
+	if len(run.Findings) == 0 {
+		fmt.Fprintln(w, "no problem found")
+	}
+	for i, f := range run.Findings {
+		fmt.Fprintf(w, "%-7s %s: %s\n", strings.ToUpper(f.Severity), f.ID, f.Message)
+		if len(run.Engines) > 1 {
+			fmt.Fprintf(w, "        in: %s\n", engineList(f.Engines, len(run.Engines)))
+		}
+		if len(f.Evidence) > 0 {
+			fmt.Fprintf(w, "        evidence: %s\n", evidenceText(f))
+		}
+		// The fix of a check once, after its last finding in a row
+		// (the same check in several engines).
+		if f.Fix != "" && f.Severity != sevInfo && (i+1 == len(run.Findings) || run.Findings[i+1].ID != f.ID) {
+			fmt.Fprintf(w, "        fix: %s\n", f.Fix)
+		}
+	}
+	fmt.Fprintf(w, "%d errors, %d warnings, %d notes, %d info\n",
+		run.Counts[sevError], run.Counts[sevWarning], run.Counts[sevNote], run.Counts[sevInfo])
+	fmt.Fprintf(w, "reports in %s: sseconform-server.html, sseconform-server.json\n", absPath(outDir))
+}
+
+// engineList names the engines of a finding, "every engine (…)" when it
+// was made in all n.
+func engineList(engines []browser.Engine, n int) string {
+	names := make([]string, len(engines))
+	for i, e := range engines {
+		names[i] = string(e)
+	}
+	if len(engines) == n && n > 1 {
+		return "every engine (" + strings.Join(names, ", ") + ")"
+	}
+	return strings.Join(names, ", ")
+}
+
+// printEngineSummary writes what one engine saw.
+func printEngineSummary(w io.Writer, rep *ServerReport) {
 	resp := rep.Response
 	where := "same origin"
 	if rep.CrossOrigin {
 		where = "cross-origin"
 	}
-	fmt.Fprintf(w, "sseconform: %s, fetched from a page on %s (%s), %s\n", rep.URL, rep.PageOrigin, where, rep.Browser)
+	fmt.Fprintf(w, "%s (%s): fetched from a page on %s (%s)\n", rep.Engine, rep.Browser, rep.PageOrigin, where)
 	if resp.Status != 0 {
 		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, headers after %.0f ms", resp.Status, resp.StatusText, resp.Header["content-type"], resp.HeadersMs)
 		switch resp.ReadBy {
@@ -37,9 +84,6 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 		if d := rep.Direct; d != nil {
 			fmt.Fprintf(w, "  without compression, directly: %s\n", describeRead(d))
 		}
-		if r := rep.Resume; r != nil {
-			fmt.Fprintf(w, "  %s\n", describeResume(r))
-		}
 	} else {
 		fmt.Fprintf(w, "  no response: %s\n", resp.Error)
 	}
@@ -57,21 +101,6 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 		}
 		fmt.Fprintf(w, "    %-*s  %d open, %d messages, %d errors, ended by %s\n", width, tr.Impl, tr.Opens, tr.Messages, tr.Errors, tr.EndedBy)
 	}
-	if len(rep.Findings) == 0 {
-		fmt.Fprintln(w, "no problem found")
-	}
-	for _, f := range rep.Findings {
-		fmt.Fprintf(w, "%-7s %s: %s\n", strings.ToUpper(f.Severity), f.ID, f.Message)
-		if len(f.Evidence) > 0 {
-			fmt.Fprintf(w, "        evidence: %s\n", evidenceText(f))
-		}
-		if f.Fix != "" && f.Severity != sevInfo {
-			fmt.Fprintf(w, "        fix: %s\n", f.Fix)
-		}
-	}
-	fmt.Fprintf(w, "%d errors, %d warnings, %d notes, %d info\n",
-		rep.Counts[sevError], rep.Counts[sevWarning], rep.Counts[sevNote], rep.Counts[sevInfo])
-	fmt.Fprintf(w, "reports in %s: sseconform-server.html, sseconform-server.json\n", absPath(outDir))
 }
 
 // describeResume says in one line what the reconnection with
@@ -100,55 +129,68 @@ func describeResume(r *Resume) string {
 type headerRow struct{ Name, Value string }
 
 var serverTemplate = template.Must(template.New("server").Funcs(funcs).Funcs(template.FuncMap{
-	"describeRead": describeRead, "describeResume": describeResume,
+	"describeRead": describeRead, "describeResume": describeResume, "engineList": engineList, "engineName": engineName,
 }).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sseconform: {{.R.URL}}</title>
 <style>` + css + `</style></head><body><main>
 <h1>Event stream check</h1>
-<p class="meta"><code>{{.R.URL}}</code> from a page on <code>{{.R.PageOrigin}}</code>{{if .R.CrossOrigin}} (cross-origin){{end}}, in {{.R.Browser}}, {{.R.Started.Format "2006-01-02 15:04:05 MST"}}; read for at most {{.R.Duration}} or {{.R.MaxEvents}} events.</p>
+<p class="meta"><code>{{.R.URL}}</code> from {{range $i, $e := .Engines}}{{if $i}}, {{end}}{{$e.R.Browser}} (a page on <code>{{$e.R.PageOrigin}}</code>{{if $e.R.CrossOrigin}}, cross-origin{{end}}){{end}}, {{.R.Started.Format "2006-01-02 15:04:05 MST"}}; read for at most {{.R.Duration}} or {{.R.MaxEvents}} events.</p>
 <div class="cards">
 <div class="card">errors<b class="{{if index .R.Counts "error"}}bad{{else}}ok{{end}}">{{index .R.Counts "error"}}</b></div>
 <div class="card">warnings<b>{{index .R.Counts "warning"}}</b></div>
 <div class="card">notes<b>{{index .R.Counts "note"}}</b></div>
 <div class="card">info<b>{{index .R.Counts "info"}}</b></div>
-{{range .R.Traces}}<div class="card">{{.Impl}}<b>{{if .Error}}<span class="bad">failed</span>{{else}}{{.Opens}} open, {{.Messages}} messages, {{.Errors}} errors{{end}}</b></div>{{end}}
+{{range .Engines}}{{$e := .R.Engine}}{{range .R.Traces}}<div class="card">{{.Impl}} in {{$e}}<b>{{if .Error}}<span class="bad">failed</span>{{else}}{{.Opens}} open, {{.Messages}} messages, {{.Errors}} errors{{end}}</b></div>{{end}}{{end}}
 </div>
 <h2>Findings</h2>
-{{range .R.Findings}}<section class="finding sev-{{.Severity}}"><b>{{.Severity}} · {{.ID}}</b><br>{{.Message}}
+{{if gt (len .Engines) 1}}<p class="desc">A finding that is the same in several engines (what sseconform's own requests and the stream's bytes show) is given once, with the engines; what a page measured is given for each engine, with its own evidence.</p>{{end}}
+{{$n := len .Engines}}{{range .R.Findings}}<section class="finding sev-{{.Severity}}"><b>{{.Severity}} · {{.ID}}</b>{{if gt $n 1}}<span class="badge">{{engineList .Engines $n}}</span>{{end}}<br>{{.Message}}
 {{with .Evidence}}<table class="kv">{{range $k, $v := .}}<tr><th>{{$k}}</th><td>{{$v}}</td></tr>{{end}}</table>{{end}}
 {{if and .Fix (ne .Severity "info")}}<p class="desc">Fix: {{.Fix}}</p>{{end}}</section>
 {{else}}<p class="ok">No problem found.</p>{{end}}
-<h2>Response</h2>
+{{with .R.Resume}}<h2>Reconnection</h2><p>{{describeResume .}}</p>{{end}}
+{{range .Engines}}<h2>{{engineName .R.Engine}} ({{.R.Browser}})</h2>
 <table class="kv">
+<tr><th>page</th><td>{{.R.PageOrigin}}{{if .R.CrossOrigin}} (cross-origin){{end}}{{with .R.Via}} · on the stream's origin through {{.}}{{end}}</td></tr>
 {{with .R.Response}}<tr><th>status</th><td>{{if .Status}}{{.Status}} {{.StatusText}}{{else}}none{{end}}{{with .Error}} · {{.}}{{end}}{{with .Blocked}} · {{.}}{{end}}</td></tr>
 {{with .FinalURL}}<tr><th>final URL</th><td>{{.}}</td></tr>{{end}}
 {{with .Protocol}}<tr><th>protocol</th><td>{{.}}</td></tr>{{end}}
-<tr><th>timing</th><td>headers after {{printf "%.0f" .HeadersMs}} ms{{if .Chunks}}, first byte after {{printf "%.0f" .FirstMs}} ms{{end}}, {{.BodyBytes}} bytes in {{len .Chunks}} chunks, {{if .Ended}}ended{{else}}stopped ({{.StoppedBy}}){{end}} after {{printf "%.0f" .EndMs}} ms{{with .ReadBy}}; read by {{.}}{{end}}</td></tr>{{end}}
+<tr><th>timing</th><td>headers after {{printf "%.0f" .HeadersMs}} ms{{if .Chunks}}, first byte after {{printf "%.0f" .FirstMs}} ms{{end}}, {{.BodyBytes}} bytes in {{len .Chunks}} chunks, {{if .Ended}}ended{{else}}stopped ({{.StoppedBy}}){{end}} after {{printf "%.0f" .EndMs}} ms{{with .ReadBy}}; read by {{.}}{{end}}</td></tr>
+{{with .HeaderFrom}}<tr><th>headers from</th><td>{{.}}</td></tr>{{end}}{{end}}
 {{range .Headers}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
 {{with .R.Direct}}<tr><th>direct request</th><td>without compression: {{describeRead .}}</td></tr>{{end}}
-{{with .R.Resume}}<tr><th>reconnection</th><td>{{describeResume .}}</td></tr>{{end}}
 </table>
-{{with .R.Stream.Events}}<h2>Events in the bytes</h2>
+{{with .R.Stream.Events}}<h3>Events in the bytes</h3>
 <table class="diff"><thead><tr><th>type</th><th>data</th><th>lastEventId</th></tr></thead><tbody>
 {{range .}}<tr class="same"><td>{{.Type}}</td><td>{{.Data}}</td><td>{{.ID}}</td></tr>{{end}}</tbody></table>{{end}}
-{{with .R.Response.BodySample}}<h2>The start of the body</h2><pre>{{.}}</pre>{{end}}
-{{range .R.Traces}}<h2>Trace: {{.Impl}}</h2><p class="desc">from <code>{{.Page}}</code></p>{{with .Error}}<p class="bad">{{.}}</p>{{end}}
+{{with .R.Response.BodySample}}<h3>The start of the body</h3><pre>{{.}}</pre>{{end}}
+{{$e := .R.Engine}}{{range .R.Traces}}<h3>Trace: {{.Impl}} in {{$e}}</h3><p class="desc">from <code>{{.Page}}</code></p>{{with .Error}}<p class="bad">{{.}}</p>{{end}}
 {{if .Trace}}<pre>{{range .Trace}}{{.Line}}
-{{end}}</pre>{{end}}{{end}}
+{{end}}</pre>{{end}}{{end}}{{end}}
 </main></body></html>
 `))
 
-func renderServerHTML(rep *ServerReport) ([]byte, error) {
-	var headers []headerRow
-	for name, v := range rep.Response.Header {
-		headers = append(headers, headerRow{name, v})
+// engineView is one engine's part of the HTML report.
+type engineView struct {
+	R       *ServerReport
+	Headers []headerRow
+}
+
+func renderServerHTML(run *ServerRun) ([]byte, error) {
+	var engines []engineView
+	for _, rep := range run.Engines {
+		var headers []headerRow
+		for name, v := range rep.Response.Header {
+			headers = append(headers, headerRow{name, v})
+		}
+		slices.SortFunc(headers, func(a, b headerRow) int { return strings.Compare(a.Name, b.Name) })
+		engines = append(engines, engineView{rep, headers})
 	}
-	slices.SortFunc(headers, func(a, b headerRow) int { return strings.Compare(a.Name, b.Name) })
 	var b bytes.Buffer
 	err := serverTemplate.Execute(&b, struct {
-		R       *ServerReport
-		Headers []headerRow
-	}{rep, headers})
+		R       *ServerRun
+		Engines []engineView
+	}{run, engines})
 	return b.Bytes(), err
 }

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chromedp/chromedp"
-
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 )
 
@@ -30,21 +28,19 @@ func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions,
 	if opts.Events == nil {
 		opts.Events = []string{}
 	}
-	loadCtx, cancel := context.WithTimeout(t.ctx, 20*time.Second)
+	loadCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	if err := chromedp.Do(loadCtx, chromedp.Navigate(harnessURL)); err != nil {
+	if err := t.navigate(loadCtx, harnessURL); err != nil {
 		return Trace{}, fmt.Errorf("open %s: %w", harnessURL, err)
 	}
-	const loaded = `window.sseTrace ? sseTrace.loaded : Promise.reject(new Error("/trace.js did not load"))`
-	if err := chromedp.Do(loadCtx, chromedp.Evaluate[chromedp.Void](loaded, chromedp.EvalAwaitPromise)); err != nil {
+	const loaded = `window.sseTrace ? sseTrace.loaded.then(() => true) : Promise.reject(new Error("/trace.js did not load"))`
+	if _, err := evaluate[bool](loadCtx, t, loaded); err != nil {
 		return Trace{}, fmt.Errorf("the harness did not load: %w", err)
 	}
 	if ready && opts.Impl == "wasm" {
 		// A rejection shows in the trace, as an error event.
 		const settled = `WasmEventSource.ready.then(() => true, () => false)`
-		if err := chromedp.Do(loadCtx, chromedp.Evaluate[chromedp.Void](settled, chromedp.EvalAwaitPromise)); err != nil {
+		if _, err := evaluate[bool](loadCtx, t, settled); err != nil {
 			return Trace{}, fmt.Errorf("WasmEventSource.ready: %w", err)
 		}
 	}
@@ -55,11 +51,9 @@ func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions,
 	}
 	// The page times out on its own; this deadline only catches a page
 	// that hangs.
-	runCtx, cancelRun := context.WithTimeout(t.ctx, time.Duration(opts.TimeoutMs)*time.Millisecond+10*time.Second)
+	runCtx, cancelRun := context.WithTimeout(ctx, time.Duration(opts.TimeoutMs)*time.Millisecond+10*time.Second)
 	defer cancelRun()
-	stopRun := context.AfterFunc(ctx, cancelRun)
-	defer stopRun()
-	tr, err := chromedp.Run(runCtx, chromedp.Evaluate[Trace]("sseTrace.run("+string(js)+")", chromedp.EvalAwaitPromise))
+	tr, err := evaluate[Trace](runCtx, t, "sseTrace.run("+string(js)+")")
 	if err != nil {
 		return Trace{}, fmt.Errorf("sseTrace.run: %w", err)
 	}
@@ -104,33 +98,31 @@ func apiProblems(im impl, tr Trace) (behaviour, fidelity []string) {
 // once, before any scenario runs, so that a script that does not load, or
 // that defines no constructor of the given name, fails the run once, at
 // the start, with the reason, rather than inside every scenario.
-func checkImpls(ctx context.Context, b *chromium, srv *local, impls []impl) error {
+func checkImpls(ctx context.Context, b *engineBrowser, srv *local, impls []impl) error {
 	for i, im := range impls {
 		if im.Kind == "native" {
 			continue
 		}
 		if err := checkImpl(ctx, b, srv.harnessURL(i, im), im); err != nil {
-			return fmt.Errorf("-impl %s: %w", im.Name, err)
+			return fmt.Errorf("-impl %s: %w (in %s)", im.Name, err, b.engine)
 		}
 	}
 	return nil
 }
 
-func checkImpl(ctx context.Context, b *chromium, page string, im impl) error {
-	t, err := b.newTab("check/" + im.Name)
+func checkImpl(ctx context.Context, b *engineBrowser, page string, im impl) error {
+	loadCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	t, err := b.newTab(loadCtx, "check/"+im.Name)
 	if err != nil {
 		return err
 	}
 	defer t.close()
-	loadCtx, cancel := context.WithTimeout(t.ctx, 20*time.Second)
-	defer cancel()
-	stop := context.AfterFunc(ctx, cancel)
-	defer stop()
-	if err := chromedp.Do(loadCtx, chromedp.Navigate(page)); err != nil {
+	if err := t.navigate(loadCtx, page); err != nil {
 		return fmt.Errorf("open %s: %w", page, err)
 	}
 	const loaded = `window.sseTrace ? sseTrace.loaded.then(() => "", (err) => String(err && err.message || err)) : "/trace.js did not load"`
-	why, err := chromedp.Run(loadCtx, chromedp.Evaluate[string](loaded, chromedp.EvalAwaitPromise))
+	why, err := evaluate[string](loadCtx, t, loaded)
 	if err != nil {
 		return err
 	}

@@ -33,8 +33,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os/exec"
 	"slices"
 	"strings"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 )
 
 // An Engine names a browser engine.
@@ -80,6 +83,13 @@ type Options struct {
 	// Tabs is how many tabs may be open at once; WebKit starts that many
 	// drivers. 0 means 4.
 	Tabs int
+	// Proxy, when not "", is the host:port of an HTTP proxy through which
+	// the browser makes every http request, loopback included, and, but
+	// in WebKit, every https request with CONNECT (WebKitGTK speaks TLS to
+	// its proxy for https, so there https goes direct). sseconform answers
+	// a few paths on a stream's origin so, in the engines whose driver
+	// cannot intercept requests.
+	Proxy string
 }
 
 // A Browser is a running browser with a fresh profile.
@@ -229,4 +239,31 @@ func jsonOf(s *string) json.RawMessage {
 		return json.RawMessage("null")
 	}
 	return json.RawMessage(*s)
+}
+
+// Check reports whether the programs that engine e needs, headless, are
+// there, without starting them; its error says how to install what is
+// missing.
+func Check(e Engine) error {
+	switch e {
+	case Chromium:
+		_, err := headless.Find()
+		return err
+	case Firefox:
+		_, err := FindFirefox()
+		return err
+	case WebKit:
+		if _, err := FindWebKitDriver(); err != nil {
+			return err
+		}
+		if _, err := FindMiniBrowser(); err != nil {
+			return err
+		}
+		if _, err := exec.LookPath("Xvfb"); err != nil {
+			return fmt.Errorf("Xvfb not found (WebKitGTK's MiniBrowser needs a display): "+
+				"install it with `apt-get install -y xvfb` or `make deps`: %w", err)
+		}
+		return nil
+	}
+	return fmt.Errorf("unknown browser %q: choose from %v", e, Engines)
 }

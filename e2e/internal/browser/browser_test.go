@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -241,6 +242,60 @@ func TestFreshContext(t *testing.T) {
 			load(tab, 5)
 			if got := state(tab, "first"); got != "k=first|first" {
 				t.Errorf("after the fresh tabs, the first tab sees %q, want k=first|first", got)
+			}
+		})
+	}
+}
+
+// TestProxy checks Options.Proxy in each engine of $BROWSERS: a page on a
+// loopback origin where nothing listens loads, because the browser asks
+// the proxy for it, and the proxy gets the absolute URL.
+func TestProxy(t *testing.T) {
+	engines, err := ParseEngines(os.Getenv("BROWSERS"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var asked []string
+	proxy := httptest.NewServer(ConsoleRelay(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.URL.String())
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>proxied</title><script>window.viaProxy = location.href;</script>`)
+	})))
+	t.Cleanup(proxy.Close)
+	// A port of 127.0.0.1 that nothing listens on.
+	port, err := freePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := fmt.Sprintf("http://127.0.0.1:%d/proxied?x=1", port)
+	for _, e := range engines {
+		t.Run(string(e), func(t *testing.T) {
+			t.Parallel()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			b, err := Start(ctx, e, Options{Tabs: 1, Proxy: strings.TrimPrefix(proxy.URL, "http://")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer b.Close()
+			tab, err := b.NewTab(ctx, func(ConsoleMessage) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tab.Close()
+			if err := tab.Navigate(ctx, page); err != nil {
+				t.Fatal(err)
+			}
+			if v, err := tab.Evaluate(ctx, `window.viaProxy`); err != nil || string(v) != `"`+page+`"` {
+				t.Errorf("window.viaProxy = %s (%v), want the page's URL: the page did not come through the proxy", v, err)
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if !slices.Contains(asked, page) {
+				t.Errorf("the proxy was asked for %q, not for %s", asked, page)
 			}
 		})
 	}

@@ -38,6 +38,11 @@ func startChromium(_ context.Context, opts Options) (Browser, error) {
 	if opts.Headful {
 		extra = append(extra, chromedp.VisibleWindow)
 	}
+	if opts.Proxy != "" {
+		// <-loopback> undoes Chromium's rule that loopback bypasses
+		// any proxy.
+		extra = append(extra, chromedp.ProxyServer("http://"+opts.Proxy), chromedp.Flag("proxy-bypass-list", "<-loopback>"))
+	}
 	if opts.Log != nil {
 		extra = append(extra, chromedp.CombinedOutput(lineWriter(opts.Log)))
 	}

@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -85,7 +88,24 @@ func startFirefox(ctx context.Context, opts Options) (Browser, error) {
 		return nil, err
 	}
 	var prefs strings.Builder
-	for name, value := range firefoxPrefs {
+	all := maps.Clone(firefoxPrefs)
+	if opts.Proxy != "" {
+		host, port, err := net.SplitHostPort(opts.Proxy)
+		n, perr := strconv.Atoi(port)
+		if err != nil || perr != nil {
+			return nil, fmt.Errorf("proxy %q: want host:port", opts.Proxy)
+		}
+		// A manual proxy for http and https, loopback included
+		// (Firefox leaves loopback out of any proxy unless told).
+		for name, value := range map[string]any{
+			"network.proxy.type": 1, "network.proxy.http": host, "network.proxy.http_port": n,
+			"network.proxy.ssl": host, "network.proxy.ssl_port": n,
+			"network.proxy.no_proxies_on": "", "network.proxy.allow_hijacking_localhost": true,
+		} {
+			all[name] = value
+		}
+	}
+	for name, value := range all {
 		v, _ := json.Marshal(value)
 		fmt.Fprintf(&prefs, "user_pref(%q, %s);\n", name, v)
 	}

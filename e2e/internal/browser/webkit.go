@@ -88,7 +88,7 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 	results := make(chan started, opts.Tabs)
 	for range opts.Tabs {
 		go func() {
-			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, webkitArgs, opts.Log)
+			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, webkitArgs, opts)
 			results <- started{slot, caps, err}
 		}()
 	}
@@ -123,14 +123,14 @@ const webkitFreshMeans = "a new WebDriver session of its own: a new MiniBrowser 
 
 // startWebKitSlot starts a driver on a free port and makes its session,
 // in which MiniBrowser runs with args.
-func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args []string, onLine func(string)) (*webkitSlot, map[string]any, error) {
+func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args []string, opts Options) (*webkitSlot, map[string]any, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
 	}
 	cmd := exec.Command(driverPath, "--port="+strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
-	proc, err := startProcess(cmd, onLine, nil)
+	proc, err := startProcess(cmd, opts.Log, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -152,14 +152,21 @@ func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args
 		proc.stop()
 		return nil, nil, fmt.Errorf("%s does not answer: %w", driverPath, err)
 	}
-	caps, err := slot.driver.newSession(ctx, map[string]any{
+	capabilities := map[string]any{
 		// The HTTP/2 servers of the e2e tests have self-signed certificates.
 		"acceptInsecureCerts": true,
 		"webkitgtk:browserOptions": map[string]any{
 			"binary": mini,
 			"args":   args,
 		},
-	})
+	}
+	if opts.Proxy != "" {
+		// W3C WebDriver's proxy capability, for http only: WebKitGTK
+		// sends loopback through it too, but speaks TLS to its
+		// sslProxy, which a plain HTTP proxy is not.
+		capabilities["proxy"] = map[string]any{"proxyType": "manual", "httpProxy": opts.Proxy}
+	}
+	caps, err := slot.driver.newSession(ctx, capabilities)
 	if err != nil {
 		proc.stop()
 		return nil, nil, err
@@ -199,7 +206,7 @@ func (w *webkit) NewTab(ctx context.Context, onConsole func(ConsoleMessage), opt
 	if newTabOptions(opts).fresh {
 		// A session has one data store, shared by its windows, so a
 		// fresh context is a session of its own, outside the pool.
-		slot, _, err := startWebKitSlot(ctx, w.driverPath, w.mini, w.displayName, webkitFreshArgs, w.opts.Log)
+		slot, _, err := startWebKitSlot(ctx, w.driverPath, w.mini, w.displayName, webkitFreshArgs, w.opts)
 		if err != nil {
 			return nil, fmt.Errorf("open a tab: %w", err)
 		}
@@ -282,7 +289,7 @@ func (t *webkitTab) Close() error {
 		// test: start a new one in its place.
 		t.slot.close()
 		b := t.browser
-		slot, _, startErr := startWebKitSlot(ctx, b.driverPath, b.mini, b.displayName, webkitArgs, b.opts.Log)
+		slot, _, startErr := startWebKitSlot(ctx, b.driverPath, b.mini, b.displayName, webkitArgs, b.opts)
 		if startErr != nil {
 			return fmt.Errorf("close a tab: %v; and no new session: %w", err, startErr)
 		}
