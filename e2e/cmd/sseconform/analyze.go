@@ -215,15 +215,17 @@ func deliveryFindings(rep *ServerReport) []Finding {
 			return fs
 		}
 	}
-	// A body that ended with every event at once at its end, long after
-	// the headers, was written and held until the handler returned.
+	// A body that ended with every event at once, long after the headers,
+	// was written and held until the handler returned. The bytes' own
+	// arrival says so: when the page learns that the body ended depends on
+	// how busy it is, and so is no measure of it.
 	if n := len(resp.Chunks); n > 0 && resp.Ended && rep.Stream.Dispatched >= 2 {
-		first := resp.Chunks[0].Ms
+		first, last := resp.Chunks[0].Ms, resp.Chunks[n-1].Ms
 		ev := map[string]string{"events": fmt.Sprint(rep.Stream.Dispatched), "headers": ms(resp.HeadersMs), "firstByte": ms(first), "end": ms(resp.EndMs)}
 		switch {
-		case resp.EndMs-resp.HeadersMs >= bufferedSpanMs && resp.EndMs-first <= burstMs:
+		case first-resp.HeadersMs >= bufferedSpanMs && last-first <= burstMs:
 			add("held-back", ev, "all %d events came at once at the end of the body, %.0f ms after the headers: the server (or a proxy) buffers the stream instead of flushing each event", rep.Stream.Dispatched, resp.EndMs-resp.HeadersMs)
-		case resp.HeadersMs >= bufferedSpanMs && resp.EndMs-resp.HeadersMs <= burstMs:
+		case resp.HeadersMs >= bufferedSpanMs && last-resp.HeadersMs <= burstMs:
 			add("held-back", ev, "the headers and all %d events came at once, after %.0f ms: the server (or a proxy) sends the whole response when it is done instead of flushing each event", rep.Stream.Dispatched, resp.HeadersMs)
 		}
 	}
