@@ -189,13 +189,13 @@ func TestOptionLastEventIDQueryParameter(t *testing.T) {
 	}{
 		{
 			name: "reconnections",
-			url:  "/sse/counter?session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=0&x=%7e",
+			url:  "/sse/counter?session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=0&x=%26",
 			init: `{lastEventIdQueryParameter: "lastEventId"}`,
 			data: []string{"1", "2", "3", "4"},
 			reqs: []string{
-				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=0&x=%7e",
-				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=2&x=%7e",
-				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=4&x=%7e",
+				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=0&x=%26",
+				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=2&x=%26",
+				"session=" + session + "-a&total=4&per=2&retry=10&idparam=lastEventId&keep=a%20b+c&lastEventId=4&x=%26",
 			},
 		},
 		{
