@@ -19,4 +19,20 @@ globalThis.ssebenchAdapter = {
     });
     return () => client.close();
   },
+  // iterate consumes the stream with the client's async iterator, its
+  // documented alternative to onMessage.
+  iterate(url, sink) {
+    const client = createEventSource({
+      url: new URL(url, location.href),
+      onDisconnect: () => sink.error("disconnected"),
+    });
+    (async () => {
+      try {
+        for await (const message of client) sink.data(message.data);
+      } catch (err) {
+        sink.error(`the loop threw: ${err && err.message}`);
+      }
+    })();
+    return () => client.close();
+  },
 };
