@@ -755,6 +755,7 @@ function eventSourceWasm(setup) {
 
     static {
       iterationPush = (it, message) => {
+        if (it.#ended) return; // it ended in this batch (return() from a listener)
         it.#queue.push(message);
         it.#data += message.data.length;
       };
@@ -837,7 +838,7 @@ function eventSourceWasm(setup) {
     #reconnectionTime = 3000;
     #onAbort = null; // the abort listener on the signal option's AbortSignal
     #visibility = null; // pauseWhenHidden's state (see #watchVisibility)
-    #iterators = null; // a Set of the Iterations of for await loops, while any run
+    #iterators = null; // an array of the Iterations of for await loops, while any run
     #listened = new Set(); // every type addEventListener was called with (see #dispatch)
     #port = null; // {dispatch, stalled, resume}: the reads of this source (see readOn)
 
@@ -995,8 +996,8 @@ function eventSourceWasm(setup) {
       if (this.#readyState === CLOSED) {
         iterationEnd(it, null, true);
       } else {
-        if (!this.#iterators) this.#iterators = new Set();
-        this.#iterators.add(it);
+        if (!this.#iterators) this.#iterators = [];
+        this.#iterators.push(it);
       }
       return it;
     }
@@ -1005,8 +1006,8 @@ function eventSourceWasm(setup) {
       // The Iteration's ways back into its source.
       leaveSource = (source, it) => {
         if (source.#iterators) {
-          source.#iterators.delete(it);
-          if (source.#iterators.size === 0) source.#iterators = null;
+          const rest = source.#iterators.filter((other) => other !== it);
+          source.#iterators = rest.length > 0 ? rest : null;
         }
         source.#unstall();
       };
@@ -1023,6 +1024,7 @@ function eventSourceWasm(setup) {
         for (const it of this.#iterators) if (iterationFull(it)) return;
       }
       port.stalled = false;
+      if (this.#id && go && this.#options.heartbeatTimeout) go.release(this.#id);
       const resume = port.resume;
       port.resume = null;
       if (resume) resume();
@@ -1199,7 +1201,13 @@ function eventSourceWasm(setup) {
         if (id !== init.lastEventId) this.#lastEventId = init.lastEventId = id;
         init.data = fields[i + 1];
         if (iterators) {
-          for (const it of iterators) iterationPush(it, { type, data: init.data, lastEventId: init.lastEventId, origin: init.origin });
+          if (iterators.length === 1) {
+            iterationPush(iterators[0], { type, data: init.data, lastEventId: init.lastEventId, origin: init.origin });
+          } else {
+            for (let k = 0; k < iterators.length; k++) {
+              iterationPush(iterators[k], { type, data: init.data, lastEventId: init.lastEventId, origin: init.origin });
+            }
+          }
           if (!listened.has(type)) continue;
         }
         this.dispatchEvent(new MessageEvent(type, init));
@@ -1207,9 +1215,16 @@ function eventSourceWasm(setup) {
       if (iterators) {
         // A loop that queued more than it may hold stops the reads until
         // it catches up (readOn, #unstall).
-        for (const it of iterators) {
+        const port = this.#port;
+        for (let k = 0; k < iterators.length; k++) {
+          const it = iterators[k];
           iterationWake(it);
-          if (iterationFull(it) && this.#port && this.#readyState !== CLOSED) this.#port.stalled = true;
+          if (iterationFull(it) && port && !port.stalled && this.#readyState !== CLOSED) {
+            port.stalled = true;
+            // The silence that follows is the page's: no heartbeat
+            // timeout for it.
+            if (this.#id && go && this.#options.heartbeatTimeout) go.hold(this.#id);
+          }
         }
       }
     }

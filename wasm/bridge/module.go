@@ -17,13 +17,15 @@ type module struct {
 }
 
 // Serve registers the module's entry points with the shim: it calls
-// register({open, close, kick, next}) on the host object that the shim
+// register({open, close, pause, resume, hold, release, kick, next}) on the host object that the shim
 // placed, under the name host, on the global object it gives the Go runtime.
 //
 //	open(sink, url, options) → id   starts a source; url is absolute
 //	close(id)                       closes it, as EventSource.close() does
 //	pause(id), resume(id)           disconnects it without an error, and
 //	                                reconnects it (conn.Source.Pause)
+//	hold(id), release(id)           the shim holds back its reads, and
+//	                                reads on (conn.Source.Hold)
 //	kick()                          does nothing, but lets Go's scheduler
 //	                                run (see readDone)
 //	next                            the address of what readDone leaves
@@ -50,12 +52,21 @@ func Serve(host string) error {
 	if err != nil {
 		return err
 	}
+	hold, err := safejs.FuncOf(m.withSource((*conn.Source).Hold))
+	if err != nil {
+		return err
+	}
+	release, err := safejs.FuncOf(m.withSource((*conn.Source).Release))
+	if err != nil {
+		return err
+	}
 	kick, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { return nil })
 	if err != nil {
 		return err
 	}
 	_, err = hostObject.Call("register", map[string]any{
-		"open": open, "close": closeFunc, "pause": pause, "resume": resume, "kick": kick,
+		"open": open, "close": closeFunc, "pause": pause, "resume": resume,
+		"hold": hold, "release": release, "kick": kick,
 		"next": uintptr(unsafe.Pointer(&next)),
 	})
 	return err

@@ -116,3 +116,21 @@ func TestPauseAfterClose(t *testing.T) {
 		t.Errorf("after Close: %v, paused %v; want CLOSED, not paused", h.src.ReadyState(), h.src.Paused())
 	}
 }
+
+// TestHoldKeepsHeartbeat checks that the heartbeat timeout does not fire
+// while the page holds back the reads, and counts afresh from Release.
+func TestHoldKeepsHeartbeat(t *testing.T) {
+	h := newHarness(t, Config{HeartbeatTimeout: time.Second})
+	h.src.Start()
+	h.ok("text/event-stream")
+	h.expect("connect 1", "open OPEN")
+	h.clock.Advance(500 * time.Millisecond)
+	h.src.Hold()
+	h.clock.Advance(10 * time.Second)
+	h.expect()
+	h.src.Release()
+	h.clock.Advance(999 * time.Millisecond)
+	h.expect()
+	h.clock.Advance(time.Millisecond)
+	h.expect("abort 1", "error heartbeat-timeout CONNECTING reconnect=true delay=3s")
+}

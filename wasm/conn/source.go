@@ -126,6 +126,7 @@ type Source struct {
 	state   ReadyState
 	attempt int  // the current attempt; reports for any other are stale
 	paused  bool // Pause was called, and Resume not yet
+	held    bool // Hold was called, and Release not yet
 
 	decoder          sse.Decoder
 	reconnectionTime time.Duration
@@ -209,6 +210,19 @@ func (s *Source) Close() {
 	old := s.attempt
 	s.attempt++
 	s.cfg.Transport.Abort(old)
+}
+
+// Hold tells the source that the page is holding back the body's reads
+// (a for await loop that has fallen behind): the heartbeat timeout does not
+// fire while it holds, as the silence is the page's, not the server's.
+func (s *Source) Hold() { s.held = true }
+
+// Release ends a Hold: the heartbeat timeout counts afresh from now.
+func (s *Source) Release() {
+	if s.held {
+		s.held = false
+		s.touch()
+	}
 }
 
 func (s *Source) connect() {
@@ -358,6 +372,10 @@ func (s *Source) armHeartbeat(attempt int, after time.Duration) {
 			return
 		}
 		s.timer = nil
+		if s.held {
+			s.armHeartbeat(attempt, s.cfg.HeartbeatTimeout)
+			return
+		}
 		idle := s.cfg.Clock.Now() - s.lastActivity
 		if remaining := s.cfg.HeartbeatTimeout - idle; remaining > 0 {
 			s.armHeartbeat(attempt, remaining)
