@@ -294,3 +294,42 @@ func TestIterateSlowConsumer(t *testing.T) {
 		t.Errorf("while the loop waited, the source read %d events; want it to stop within the bound (at most %d)", res.HeardWhileStalled, 8388+1050)
 	}
 }
+
+// TestIterateSlowConsumerHeartbeat checks that a loop that falls behind does
+// not trip heartbeatTimeout: while the source holds back its reads for the
+// loop, the silence is the page's, so the connection stays (one request, no
+// error event) though the loop waits 1.5 s against a 300 ms timeout; then
+// every event arrives.
+func TestIterateSlowConsumerHeartbeat(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "wasm.html")
+	session := newSession(t)
+	type slowHeartbeat struct {
+		Taken  int      `json:"taken"`
+		Errors []string `json:"errors"`
+	}
+	const n = 30000
+	// The counter's events are numbered; 30,000 of them in one response,
+	// which is more than a loop may have waiting (10,000), so the source
+	// holds back its reads while the loop waits.
+	url := sessionURL("/sse/counter", session, "total", fmt.Sprint(n), "per", fmt.Sprint(n))
+	res := evaluateWithin[slowHeartbeat](t, ctx, 2*evalTimeout, `(async () => {
+		const source = new WasmEventSource(`+js(url)+`, {heartbeatTimeout: 300});
+		const errors = [];
+		source.onerror = (e) => errors.push(e.reason + "/" + e.willReconnect);
+		let taken = 0;
+		for await (const m of source) {
+			if (m.data !== String(++taken)) { errors.push("event " + taken + " is " + m.data); break; }
+			if (taken === 1) await new Promise((resolve) => setTimeout(resolve, 1500));
+			if (taken === `+fmt.Sprint(n)+`) break;
+		}
+		return {taken, errors};
+	})()`)
+	t.Logf("%+v", res)
+	if res.Taken != n || len(res.Errors) != 0 {
+		t.Errorf("the loop took %d events with errors %q; want %d and none", res.Taken, res.Errors, n)
+	}
+	if reqs := waitInactive(t, session, 1); len(reqs) != 1 {
+		t.Errorf("requests %s; want one", requestsString(reqs))
+	}
+}
