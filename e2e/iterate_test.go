@@ -235,7 +235,7 @@ func TestIterateBesideListeners(t *testing.T) {
 // TestIterateSlowConsumer checks what happens when a loop is slower than
 // the stream: nothing is dropped, and the source stops reading once the
 // loop has 10,000 events or 8 Mi UTF-16 code units of data waiting (plus
-// at most one read, up to 1 MiB), so that a message listener, which hears
+// at most one read, up to 256 KiB), so that a message listener, which hears
 // each event as the source reads it, stops there until the loop catches
 // up. The stream is 30,000 events of about 1000 bytes, numbered; the loop
 // takes one and waits until the listener has heard nothing new for 1 s.
@@ -289,7 +289,8 @@ func TestIterateSlowConsumer(t *testing.T) {
 		t.Errorf("the loop took %d and the listener heard %d events, want %d each: none dropped", res.Taken, res.Heard, n)
 	}
 	// The bound: 8 Mi code units of data is 8,388 such events; one read
-	// of at most 1 MiB more is under 1,050.
+	// more is under 1,050 of them even if reads were 1 MiB (they are at
+	// most 256 KiB).
 	if res.HeardWhileStalled < 1 || res.HeardWhileStalled > 8388+1050 {
 		t.Errorf("while the loop waited, the source read %d events; want it to stop within the bound (at most %d)", res.HeardWhileStalled, 8388+1050)
 	}

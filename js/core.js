@@ -648,7 +648,7 @@ function eventSourceWasm(setup) {
 
   // The most events, and UTF-16 code units of their data, that one for
   // await loop may have waiting before its source stops reading: a batch
-  // (one read, at most 1 MiB) may take it past either, and the source then
+  // (one read, at most 256 KiB) may take it past either, and the source then
   // reads on only once the loop is below both again.
   const ITERATION_EVENTS = 10000;
   const ITERATION_DATA = 8 << 20;
