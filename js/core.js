@@ -462,7 +462,8 @@ function eventSourceWasm(setup) {
   // (HTML §9.2.3), lone surrogates as U+FFFD.
   function withQueryParameter(url, name, value) {
     const u = new URL(url);
-    const pair = `${encodeURIComponent(name)}=${encodeURIComponent(value.toWellFormed ? value.toWellFormed() : value)}`;
+    const wellFormed = (s) => (s.toWellFormed ? s.toWellFormed() : s);
+    const pair = `${encodeURIComponent(wellFormed(name))}=${encodeURIComponent(wellFormed(value))}`;
     const parts = [];
     let placed = false;
     for (const part of u.search.slice(1).split("&")) {
