@@ -128,11 +128,16 @@ $(DIST)/faultinject/eventsource-wasm.wasm: $(WASM_SOURCES)
 # report and writes bench-report/ssebench.{md,json,html}. deps comes first
 # so that brotli is there for the sizes (and for build's .br copies). For a
 # quick look: make bench BENCHFLAGS='-impl wasm,floor -workload 100k -reps 3'
-BENCHFLAGS ?=
+# BENCH_BROWSERS runs it in other engines too, one after the other, each
+# against its own native EventSource:
+# make bench BENCH_BROWSERS="chromium firefox webkit" (or -browser in
+# BENCHFLAGS, which wins).
+BENCHFLAGS     ?=
+BENCH_BROWSERS ?= chromium
 
 .PHONY: bench
 bench: deps build
-	$(GO) run ./e2e/cmd/ssebench -out bench-report $(BENCHFLAGS)
+	$(GO) run ./e2e/cmd/ssebench -out bench-report -browser "$(BENCH_BROWSERS)" $(BENCHFLAGS)
 
 # deps installs Debian's packages of the browsers the tests drive, and
 # brotli for the precompressed module, when they are missing and we may.

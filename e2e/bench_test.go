@@ -52,3 +52,34 @@ func TestBenchAdapters(t *testing.T) {
 		})
 	}
 }
+
+// TestBenchClock runs the latency page of `make bench` as ssebench runs it
+// in Firefox and WebKit: the page first measures how far its clock is
+// behind the server's (web/bench/bench.js, clockOffset) and adds that to
+// each latency. The offset's value is the machine's; what is checked is
+// that the page measured one, with its uncertainty, and still received
+// every event intact.
+func TestBenchClock(t *testing.T) {
+	t.Parallel()
+	ctx := newTab(t)
+	navigateTo(t, ctx, env.server.URL+"/bench/bench.html?impl=native")
+	const n, size = 50, 100
+	got := evaluate[struct {
+		benchRun
+		P50   *float64 `json:"p50"`
+		Clock *struct {
+			OffsetMs *float64 `json:"offsetMs"`
+			ErrorMs  *float64 `json:"errorMs"`
+		} `json:"clock"`
+	}](t, ctx, fmt.Sprintf(`(async () => {
+		await ssebench.loaded;
+		return ssebench.latency({url: "/sse/bench?n=%d&size=%d&ts=1&gap=1", n: %d, size: %d, stallMs: 10000,
+			clockURL: "/sse/bench?n=1&size=40&ts=1&gap=0"});
+	})()`, n, size, n, size))
+	if got.Error != nil || got.Events != n || got.Bad != 0 || got.P50 == nil {
+		t.Errorf("%d events, %d of a wrong size, error %v, p50 %v; want %d events of %d B, no error and a p50", got.Events, got.Bad, got.Error, got.P50, n, size)
+	}
+	if got.Clock == nil || got.Clock.OffsetMs == nil || got.Clock.ErrorMs == nil || *got.Clock.ErrorMs < 0 {
+		t.Errorf("clock = %+v, want the offset of the page's clock and its uncertainty (≥ 0)", got.Clock)
+	}
+}

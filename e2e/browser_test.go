@@ -69,6 +69,9 @@ func runMain(m *testing.M) int {
 		engine = engines[0]
 	}
 	env.engine = engine
+	if engine != browser.Chromium {
+		impls = []string{"wasm"}
+	}
 
 	root, err := filepath.Abs("..")
 	if err != nil {

@@ -10,46 +10,19 @@ import (
 	"testing"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
 // The differences between engines, as data. Native Chromium is the oracle:
 // testdata/<name>.golden is its trace, and the polyfill's trace must equal
-// it in every engine, except where wasmDifferences says why it cannot.
+// it in every engine, except where package known says why it cannot.
 // Firefox's and WebKit's natives have golden files of their own
 // (testdata/<engine>/<name>.golden, written by their -update runs), and
 // nativeDifferences says why each differs from Chromium's. TestEnginesTable
 // checks that every difference has a reason and every reason a difference,
 // and generates docs/engines.md from the golden files.
-
-// wasmDifferences lists, by engine ("" for every engine), the scenarios
-// where WasmEventSource cannot do what native Chromium does, and why. For
-// these the wasm run is compared with testdata/[<engine>/]<name>.wasm.golden,
-// written from the wasm run by -update.
-var wasmDifferences = map[browser.Engine]map[string]string{
-	"": {
-		"cors-no-acao":              corsFailureDifference,
-		"cors-wrong-origin":         corsFailureDifference,
-		"cors-redirect-hop-no-acao": corsFailureDifference,
-	},
-	browser.Firefox: {
-		"stalled-after-headers": "Firefox's fetch() resolves only when the first bytes of the body arrive, " +
-			"not with the response head, so the polyfill cannot fire open for a stream that stalls after its head; " +
-			"Firefox's own EventSource does not fire it either.",
-	},
-	browser.WebKit: {
-		"unicode-id-reconnect": "WebKit's fetch() encodes a header value as UTF-8 of its code points, where " +
-			"Fetch takes each code unit as a byte: the polyfill's Last-Event-ID, the ID's UTF-8 bytes as code " +
-			"units (as Fetch requires), arrives encoded twice. WebKit's own EventSource sends the ID right; " +
-			"IDs of ASCII alone are not affected.",
-	},
-}
-
-const corsFailureDifference = "fetch() rejects with the same TypeError for a failed CORS check as for a " +
-	"network error (Fetch hides the reason from scripts), so the polyfill reestablishes the connection " +
-	"(error with readyState CONNECTING, then the reconnection's 204 closes it); native Chromium knows the " +
-	"CORS check failed and fails the connection at once (CLOSED)."
 
 // nativeDifferences lists, by engine, the scenarios where that engine's
 // native EventSource does other than native Chromium's, and why.
@@ -77,19 +50,6 @@ var nativeDifferences = map[browser.Engine]map[string]string{
 		"cors-redirect-reconnect": "WebKit reconnects to the URL the page gave, and the origin of the " +
 			"reconnection's events is the page's; Chromium reconnects to where the redirect led.",
 	},
-}
-
-// knownWasmDifference returns the golden file of the polyfill's own trace
-// of a scenario in engine, and why it differs from native Chromium's, if
-// it does.
-func knownWasmDifference(engine browser.Engine, name string) (golden, why string, ok bool) {
-	if why, ok := wasmDifferences[engine][name]; ok {
-		return filepath.Join(string(engine), name+".wasm"), why, true
-	}
-	if why, ok := wasmDifferences[""][name]; ok {
-		return name + ".wasm", why, true
-	}
-	return "", "", false
 }
 
 const enginesTablePath = "../docs/engines.md"
@@ -137,18 +97,20 @@ func TestEnginesTable(t *testing.T) {
 			row = append(row, cell)
 		}
 		var wasm []string
-		for _, e := range browser.Engines {
-			if _, why, ok := knownWasmDifference(e, sc.Name); ok {
-				if _, everywhere := wasmDifferences[""][sc.Name]; everywhere && e != browser.Chromium {
-					continue
-				}
-				where := engineTitle(e)
-				if _, everywhere := wasmDifferences[""][sc.Name]; everywhere {
-					where = "all engines"
-				}
-				wasm = append(wasm, fmt.Sprintf("differs in %s [%d]", where, len(notes)+1))
-				notes = append(notes, fmt.Sprintf("polyfill in %s, `%s`: %s", where, sc.Name, why))
+		for _, d := range known.Differences {
+			if !slices.Contains(d.Scenarios, sc.Name) {
+				continue
 			}
+			where := "all engines"
+			if len(d.Engines) > 0 {
+				var titles []string
+				for _, e := range d.Engines {
+					titles = append(titles, engineTitle(browser.Engine(e)))
+				}
+				where = strings.Join(titles, " and ")
+			}
+			wasm = append(wasm, fmt.Sprintf("differs in %s [%d]", where, len(notes)+1))
+			notes = append(notes, fmt.Sprintf("polyfill in %s, `%s` (`%s`): %s", where, sc.Name, d.ID, d.Reason))
 		}
 		if len(wasm) == 0 {
 			wasm = []string{"= Chromium"}
@@ -161,6 +123,7 @@ func TestEnginesTable(t *testing.T) {
 	for i, n := range notes {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, n)
 	}
+	writeWPTEngines(t, &b)
 	for e, reasons := range nativeDifferences {
 		for name := range reasons {
 			if !slices.ContainsFunc(catalogue, func(sc scenario.Scenario) bool { return sc.Name == name }) {
@@ -230,3 +193,45 @@ whether WasmEventSource's trace equals native Chromium's in every engine (Chromi
 WebKitGTK 2.50 here).
 
 `
+
+// writeWPTEngines adds to the table the WPT cases whose verdicts differ
+// between engines, from the verdicts that TestWPT -update wrote in each.
+func writeWPTEngines(t *testing.T, b *bytes.Buffer) {
+	t.Helper()
+	verdicts := map[browser.Engine]wptVerdicts{}
+	for _, e := range browser.Engines {
+		v, err := readWPTVerdicts(e)
+		if err != nil {
+			t.Fatalf("%v; write it with E2E_BROWSER=%s go test ./e2e -run TestWPT -update", err, e)
+		}
+		verdicts[e] = v
+	}
+	fmt.Fprintf(b, "\n## web-platform-tests\n\n"+
+		"The cases of `e2e/wpt_test.go` (see `e2e/wpt.md`) whose verdict is not the same in every engine, natively or\n"+
+		"through the polyfill, from `e2e/testdata/[<engine>/]wpt-verdicts.json`. The polyfill passes and fails the same\n"+
+		"cases in every engine except where package known says why, or where it does as the engine's own\n"+
+		"`EventSource` does (the back/forward cache is the engine's).\n\n")
+	fmt.Fprintf(b, "| case | native Chromium | native Firefox | native WebKit | polyfill in Chromium | in Firefox | in WebKit |\n|---|---|---|---|---|---|---|\n")
+	var groups []wptGroup = wptGroups()
+	rows := 0
+	for _, g := range groups {
+		for _, c := range g.cases {
+			var native, wasm []string
+			for _, e := range browser.Engines {
+				native = append(native, verdicts[e]["native"][c.ID])
+				wasm = append(wasm, verdicts[e]["wasm"][c.ID])
+			}
+			if g.polyfillOnly != "" {
+				native = []string{"n/a", "n/a", "n/a"}
+			}
+			same := func(v []string) bool { return v[0] == v[1] && v[1] == v[2] }
+			if same(native) && same(wasm) {
+				continue
+			}
+			rows++
+			fmt.Fprintf(b, "| `%s` (%s) | %s | %s |\n", c.ID, c.Subtest, strings.Join(native, " | "), strings.Join(wasm, " | "))
+		}
+	}
+	fmt.Fprintf(b, "\n%d cases differ. Where native Chromium fails, `e2e/wpt.md` says why; where the polyfill fails in\n"+
+		"one engine only, package known does (README, \"Known differences\").\n", rows)
+}

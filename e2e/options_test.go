@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 // The tests of the options that WasmEventSource takes besides
@@ -317,8 +319,8 @@ func TestOptionLastEventID(t *testing.T) {
 			t.Errorf("%s: /sse/echo described %d requests, want 1", c.init, len(reqs))
 			continue
 		}
-		if r := reqs[0]; r.HasLastEventID != c.sent || r.LastEventID != c.want {
-			t.Errorf("%s: the server got Last-Event-ID %q (sent: %v), want %q (sent: %v)", c.init, r.LastEventID, r.HasLastEventID, c.want, c.sent)
+		if r := reqs[0]; r.HasLastEventID != c.sent || r.LastEventID != lastEventIDOnTheWire(c.want) {
+			t.Errorf("%s: the server got Last-Event-ID %q (sent: %v), want %q (sent: %v)", c.init, r.LastEventID, r.HasLastEventID, lastEventIDOnTheWire(c.want), c.sent)
 		}
 		// The request event has no id field, so its lastEventId is the
 		// source's last event ID string: the option's value.
@@ -356,14 +358,34 @@ func TestOptionLastEventIDUnicodeLikeNative(t *testing.T) {
 				t.Fatalf("want a reconnection with Last-Event-ID; the server saw %s", requestsString(reqs))
 			}
 			sent[impl] = reqs[1].LastEventID
-			if got := reqs[1].LastEventID; got != "é€" {
-				t.Errorf("Last-Event-ID % x, want % x (é€ in UTF-8)", got, "é€")
+			want := "é€"
+			if impl == "wasm" {
+				want = lastEventIDOnTheWire(want)
+			}
+			if got := reqs[1].LastEventID; got != want {
+				t.Errorf("Last-Event-ID % x, want % x (é€ in UTF-8)", got, want)
 			}
 		})
 	}
-	if n, w := sent["native"], sent["wasm"]; n != w {
+	if n, w := sent["native"], sent["wasm"]; n != "" && n != w {
 		t.Errorf("Last-Event-ID: native sent % x, wasm sent % x", n, w)
 	}
+}
+
+// lastEventIDOnTheWire is what the polyfill's Last-Event-ID header carries
+// in this engine for the ID id: its UTF-8 bytes (HTML §9.2.3), except in
+// WebKit, whose fetch() encodes those bytes once more (package known,
+// header-utf8-twice). Should WebKit change, the tests
+// that use it fail and the difference goes.
+func lastEventIDOnTheWire(id string) string {
+	if env.engine != browser.WebKit {
+		return id
+	}
+	var b strings.Builder
+	for _, c := range []byte(id) {
+		b.WriteRune(rune(c))
+	}
+	return b.String()
 }
 
 // checkGaps checks that each request started at least 90% of the nominal

@@ -80,7 +80,6 @@ func TestHTTP2TLS(t *testing.T) {
 // polyfill opens and gets the events, and the server saw the token.
 func TestAuthRequired(t *testing.T) {
 	t.Parallel()
-	token := issueAuthToken(t)
 	for _, c := range []struct {
 		name, impl string
 		authorize  bool
@@ -100,6 +99,9 @@ func TestAuthRequired(t *testing.T) {
 				MaxErrors:  10,
 				TimeoutMs:  5000,
 			}}
+			// The token is issued here, not before the subtests: a
+			// subtest may wait for a tab longer than the token lives.
+			token := issueAuthToken(t)
 			if c.authorize {
 				opts.Headers = map[string]string{"Authorization": "Bearer " + token}
 			}

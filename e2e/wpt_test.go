@@ -2,13 +2,19 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 )
 
 // The cases of the web-platform-tests eventsource/ directory, re-expressed:
@@ -69,49 +75,9 @@ func (r wptResult) String() string {
 // native Chromium passes, each with the reason. TestWPT fails when any
 // other case does, and when a case listed here passes, so that the list
 // stays true. Only differences that a polyfill in a page cannot avoid, or
-// that it makes by design, belong here; bugs go in wptPolyfillBugs.
-var wptKnownDifferences = map[string]string{
-	"onmessage-trusted": "isTrusted is true only for events that the user agent dispatches " +
-		"(DOM §2.2); an event that a script constructs and dispatches, as a polyfill must, has isTrusted false.",
-
-	"cross-origin-wrong-origin":    wptCORSFailure,
-	"cross-origin-empty-origin":    wptCORSFailure,
-	"cross-origin-no-allow-origin": wptCORSFailure,
-
-	"cross-origin-preflight-safe":  wptLastEventIDPreflight,
-	"request-credentials-enabled":  wptCredentialsPreflight,
-	"request-credentials-disabled": wptCredentialsPreflight,
-	"request-credentials-default":  wptCredentialsPreflight,
-
-	"request-cancellation": "window.stop() cancels the page's fetches, and fetch() then rejects with the same " +
-		"TypeError (\"Failed to fetch\") as for a network error, so the polyfill reestablishes the connection " +
-		"(readyState CONNECTING) as HTML §9.2.3 says for a network error; native EventSource is aborted by the stop, " +
-		"which fails the connection (CLOSED). No event or error value tells a page script that window.stop() ran.",
-
-	"idl-eventtarget-addeventlistener": "WasmEventSource.prototype has an addEventListener of its own, which " +
-		"calls EventTarget's and notes the event type, so that while a for await loop runs, events of a type no " +
-		"listener was added for need no MessageEvent (README, \"Async iteration\"); EventTarget keeps no list a " +
-		"script can read. It behaves as EventTarget's, but is not the same function.",
-
-	"idl-interface-name":           wptClassName,
-	"idl-prototype-object":         wptClassName,
-	"idl-instance-stringification": wptClassName,
-}
-
-const (
-	wptCORSFailure = "fetch() rejects with the same TypeError for a failed CORS check as for a network error " +
-		"(Fetch hides the reason from scripts), so the polyfill treats it as a network error and reestablishes " +
-		"the connection (readyState CONNECTING, HTML §9.2.3); native EventSource knows the CORS check failed and " +
-		"fails the connection (CLOSED)."
-	wptLastEventIDPreflight = "fetch() treats Last-Event-ID as a header that is not CORS-safelisted, so a " +
-		"cross-origin reconnection of the polyfill with any last event ID sends a CORS preflight first; native " +
-		"EventSource sends it without one, whatever its value (see cross-origin-preflight-long)."
-	wptCredentialsPreflight = wptLastEventIDPreflight + " Here the reconnection carries Last-Event-ID: 1, and " +
-		"the handler, as WPT's cors-cookie.py, does not allow the header in its answer to the preflight, so every " +
-		"reconnection of the polyfill fails and the second event never comes."
-	wptClassName = "By design the polyfill's class is WasmEventSource: its name and its @@toStringTag say so, so that " +
-		"a page can tell the implementations apart; install() only assigns it to window.EventSource."
-)
+// that it makes by design, belong here; bugs go in wptPolyfillBugs. The
+// reasons live in package known, which the README and sseconform share.
+var wptKnownDifferences = known.WPTCases(string(browser.Chromium))
 
 // wptPolyfillBugs explains the cases that WasmEventSource fails, while
 // native Chromium passes, because of bugs in the polyfill: e2e/wpt.md gives
@@ -124,7 +90,8 @@ var wptPolyfillBugs = map[string]string{}
 var wptNativeFailures = map[string]string{
 	"url-bogus": "Chromium's URL parser accepts a space in a host and percent-encodes it (the request goes to " +
 		"http://this%20is%20invalid/), where the URL Standard makes it a host-parsing failure and the constructor " +
-		"throws SyntaxError. WasmEventSource parses with the same parser (new URL) and does the same.",
+		"throws SyntaxError. WasmEventSource parses with new URL too, then fails a host that holds \"%\", which " +
+		"only such a parser leaves, so it throws as the standard says in every engine.",
 	"format-utf-8": "Chromium fails the connection when the Content-Type has a charset other than UTF-8 (\"EventSource's " +
 		"response has a charset (\"windows-1252\") that is not UTF-8\"); the standard ignores the parameter and always " +
 		"decodes UTF-8, as WasmEventSource does.",
@@ -173,6 +140,9 @@ func TestWPT(t *testing.T) {
 			t.Fatal("-wpt.report needs every case: drop -wpt.run")
 		}
 	}
+	if *wptReport && env.engine != browser.Chromium {
+		t.Fatal("-wpt.report writes what native Chromium and the polyfill do: run it with E2E_BROWSER=chromium")
+	}
 	groups := wptGroups()
 	var all []wptCase
 	seen := map[string]bool{}
@@ -207,10 +177,29 @@ func TestWPT(t *testing.T) {
 	run := runWPT(t, all)
 	t.Logf("ran %d cases with each implementation in %v", len(all), time.Since(start).Round(time.Millisecond))
 
+	if *update && filter == nil {
+		if err := writeWPTVerdicts(env.engine, run.results); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("wrote %s", wptVerdictsPath(env.engine))
+	}
+	mine, err := readWPTVerdicts(env.engine)
+	if err != nil {
+		t.Fatalf("%v; write it with E2E_BROWSER=%s go test ./e2e -run TestWPT -update and review it", err, env.engine)
+	}
+	oracle, err := readWPTVerdicts(browser.Chromium)
+	if err != nil {
+		t.Fatalf("%v; write it with E2E_BROWSER=chromium go test ./e2e -run TestWPT -update and review it", err)
+	}
 	for _, g := range groups {
 		t.Run(g.name, func(t *testing.T) {
 			for _, c := range g.cases {
-				t.Run(c.ID, func(t *testing.T) { checkWPT(t, g, c, run.results) })
+				t.Run(c.ID, func(t *testing.T) {
+					checkWPTVerdicts(t, c, run.results, mine, oracle)
+					if env.engine == browser.Chromium {
+						checkWPT(t, g, c, run.results)
+					}
+				})
 			}
 		})
 	}
@@ -219,6 +208,103 @@ func TestWPT(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("wrote %s", wptReportPath)
+	}
+}
+
+// wptVerdicts are the verdicts of every case in one engine, by
+// implementation and case id: "pass", or "fail" for a failure or a
+// timeout. testdata/wpt-verdicts.json has Chromium's, and
+// testdata/<engine>/wpt-verdicts.json another engine's; -update writes
+// them from a run of every case.
+type wptVerdicts map[string]map[string]string
+
+func wptVerdictsPath(engine browser.Engine) string {
+	dir := "testdata"
+	if engine != browser.Chromium {
+		dir = filepath.Join(dir, string(engine))
+	}
+	return filepath.Join(dir, "wpt-verdicts.json")
+}
+
+func verdictOf(r wptResult) string {
+	if r.passed() {
+		return "pass"
+	}
+	return "fail"
+}
+
+func writeWPTVerdicts(engine browser.Engine, results map[string]map[string]wptResult) error {
+	v := wptVerdicts{}
+	for impl, byID := range results {
+		v[impl] = map[string]string{}
+		for id, r := range byID {
+			v[impl][id] = verdictOf(r)
+		}
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	path := wptVerdictsPath(engine)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+func readWPTVerdicts(engine browser.Engine) (wptVerdicts, error) {
+	b, err := os.ReadFile(wptVerdictsPath(engine))
+	if err != nil {
+		return nil, err
+	}
+	var v wptVerdicts
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("%s: %w", wptVerdictsPath(engine), err)
+	}
+	return v, nil
+}
+
+// checkWPTVerdicts checks the verdicts of case c in this engine against
+// its checked-in verdicts, and, in the engines other than Chromium, the
+// polyfill's against native Chromium's run of the polyfill: it must pass
+// and fail the same cases in every engine. An engine's native verdicts are
+// data (docs/engines.md); they are checked so that a change shows.
+func checkWPTVerdicts(t *testing.T, c wptCase, results map[string]map[string]wptResult, mine, oracle wptVerdicts) {
+	t.Helper()
+	for _, impl := range bothImpls {
+		r, ok := results[impl][c.ID]
+		if !ok {
+			t.Fatalf("no %s result: its tab failed, or a -run pattern left out TestWPT/run "+
+				"(select cases with -wpt.run instead)", impl)
+		}
+		t.Logf("%s %s: %s (%d ms)", env.engine, impl, r, r.Ms)
+		if want := mine[impl][c.ID]; verdictOf(r) != want {
+			t.Errorf("%s in %s: %s, but %s says %q; if the engine changed, rewrite it with -update and review the diff",
+				impl, env.engine, r, wptVerdictsPath(env.engine), want)
+		}
+	}
+	if env.engine == browser.Chromium {
+		return
+	}
+	wasm, native := verdictOf(results["wasm"][c.ID]), verdictOf(results["native"][c.ID])
+	wasmInChromium, nativeInChromium := oracle["wasm"][c.ID], oracle["native"][c.ID]
+	why, known := known.WPTCases(string(env.engine))[c.ID]
+	switch {
+	case known:
+		if wasm != "fail" {
+			t.Errorf("WasmEventSource passes in %s, but package known says it fails there (%s): remove it", env.engine, why)
+		} else {
+			t.Logf("known difference in %s: %s", env.engine, why)
+		}
+	case wasm == wasmInChromium:
+	case wasm == native && native != nativeInChromium:
+		// A case of what the engine itself does, such as restoring a
+		// page from the back/forward cache: the polyfill does as the
+		// engine's own EventSource does.
+		t.Logf("WasmEventSource %ss in %s and %ss in Chromium, as native %s does", wasm, env.engine, wasmInChromium, env.engine)
+	default:
+		t.Errorf("WasmEventSource: %s in %s, %s in Chromium (%s): the polyfill must do the same in every engine",
+			wasm, env.engine, wasmInChromium, wptVerdictsPath(browser.Chromium))
 	}
 }
 
@@ -301,7 +387,7 @@ func runWPT(t *testing.T, cases []wptCase) wptRunResults {
 		}
 	}
 	t.Run("run", func(t *testing.T) {
-		for _, impl := range impls {
+		for _, impl := range bothImpls {
 			out.results[impl] = map[string]wptResult{}
 			t.Run(impl, func(t *testing.T) {
 				t.Parallel()

@@ -801,10 +801,13 @@ function eventSourceWasm(setup) {
   // says why when it cannot.
   function parseURL(url) {
     const base = baseURL();
+    let parsed;
+    let why;
+    let cause;
     try {
-      return new URL(url, base);
+      parsed = new URL(url, base);
     } catch (err) {
-      let why;
+      cause = err;
       if (base !== undefined) {
         why = `it does not parse against the base URL ${base} (${err && err.message})`;
       } else if (/^[a-z][a-z0-9+.-]*:/i.test(url)) {
@@ -812,11 +815,22 @@ function eventSourceWasm(setup) {
       } else {
         why = "it is not an absolute URL, and there is no base URL to resolve it against: this scope has neither a document nor a location";
       }
-      const message = `Failed to construct 'WasmEventSource': The URL '${url}' is invalid: ${why}.`;
-      const error = typeof DOMException === "function" ? new DOMException(message, "SyntaxError") : new SyntaxError(message);
-      Object.defineProperty(error, "cause", { value: err, configurable: true, writable: true });
-      throw error;
     }
+    // The URL Standard fails an http(s) host that holds a forbidden domain
+    // code point, such as a space; Chromium's parser percent-encodes it
+    // instead (http://this%20is%20invalid/). "%" is itself forbidden in a
+    // domain, so a host with one can only come from such a parser: fail it
+    // as Firefox and WebKit do, so that the polyfill is the same in every
+    // engine.
+    if (parsed && /^https?:$/.test(parsed.protocol) && parsed.hostname.includes("%")) {
+      why = `its host "${parsed.hostname}" holds a code point that no host may hold`;
+      parsed = undefined;
+    }
+    if (parsed) return parsed;
+    const message = `Failed to construct 'WasmEventSource': The URL '${url}' is invalid: ${why}.`;
+    const error = typeof DOMException === "function" ? new DOMException(message, "SyntaxError") : new SyntaxError(message);
+    if (cause !== undefined) Object.defineProperty(error, "cause", { value: cause, configurable: true, writable: true });
+    throw error;
   }
 
   // Where there is no EventTarget, the class must still be defined, for

@@ -35,13 +35,18 @@
 //                                error, memory}; with marks, a list of event
 //                                counts, memory holds {events, js, wasm} taken
 //                                (after a gc) as each count is reached
-//   ssebench.latency(o)          {url, n, size, stallMs}: ts=1 streams, each
-//                                event's receive time (performance.timeOrigin +
+//   ssebench.latency(o)          {url, n, size, stallMs, clockURL?}: ts=1 streams,
+//                                each event's receive time (performance.timeOrigin +
 //                                performance.now()) minus the server's Unix ms
-//                                → {p50, p90, p99, max, events, bad, error}
-//   ssebench.concurrent(o)       {urls, n, size, stallMs}: len(urls) streams at
-//                                once → {ms, p50, p99, heap: {before, during,
-//                                after}, wasm: {…}, protocol, events, bad, error}
+//                                → {p50, p90, p99, max, events, bad, error, clock}
+//   ssebench.concurrent(o)       {urls, n, size, stallMs, clockURL?}: len(urls)
+//                                streams at once → {ms, p50, p99, heap: {before,
+//                                during, after}, wasm: {…}, protocol, events, bad,
+//                                error, clock}
+//
+// With clockURL, a ts=1 stream of one event, latency and concurrent first
+// measure how far the page's clock is behind the server's (see clockOffset)
+// and add that to each latency; clock is then {offsetMs, errorMs}.
 //   ssebench.pageLoad            with ?first=URL, the page opens URL as soon as
 //                                the adapter is there, and this resolves with
 //                                {firstEventMs (since navigation start),
@@ -125,6 +130,26 @@
     return () => clearInterval(timer);
   }
 
+  // clockOffset measures how far the page's clock (performance.timeOrigin +
+  // performance.now()) is behind the server's, which stamps the events of
+  // the latency runs: in some engines the time origin is off by a
+  // millisecond or so, as much as the latencies themselves. It fetches a
+  // one-event stream of url a few times and takes the quickest: the
+  // server's stamp minus the middle of its round trip, give or take half
+  // the round trip (errorMs).
+  async function clockOffset(url) {
+    let best = null;
+    for (let i = 0; i < 10; i++) {
+      const t0 = performance.timeOrigin + performance.now();
+      const text = await (await fetch(`${url}&clock=${i}`, { cache: "no-store" })).text();
+      const t1 = performance.timeOrigin + performance.now();
+      const stamp = parseFloat(text.replace(/^data: /, ""));
+      if (!Number.isFinite(stamp)) throw new Error(`ssebench: no time stamp in ${url}: ${text.slice(0, 40)}`);
+      if (best === null || t1 - t0 < best.rtt) best = { rtt: t1 - t0, offsetMs: stamp - (t0 + t1) / 2 };
+    }
+    return { offsetMs: best.offsetMs, errorMs: best.rtt / 2 };
+  }
+
   function quantiles(values) {
     const sorted = Float64Array.from(values).sort();
     const at = (q) => (sorted.length === 0 ? null : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]);
@@ -183,8 +208,10 @@
     });
   }
 
-  async function latency({ url, n, size, stallMs = 10000 }) {
+  async function latency({ url, n, size, stallMs = 10000, clockURL = null }) {
     const impl = await loaded;
+    const clock = clockURL ? await clockOffset(clockURL) : null;
+    const offset = clock ? clock.offsetMs : 0;
     settle();
     return new Promise((resolve) => {
       const lat = new Float64Array(n);
@@ -198,7 +225,7 @@
         done = true;
         stopWatch();
         if (close) close();
-        resolve({ ...quantiles(lat.subarray(0, count)), events: count, bad, error: error || null });
+        resolve({ ...quantiles(lat.subarray(0, count)), events: count, bad, error: error || null, clock });
       };
       const sink = {
         wantsData: true,
@@ -206,7 +233,7 @@
           const received = performance.timeOrigin + performance.now();
           if (data.length !== size) bad++;
           // The data starts with the server's Unix time in ms and a space.
-          lat[count] = received - parseFloat(data);
+          lat[count] = received - parseFloat(data) + offset;
           if (++count === n) finish();
         },
         length() {
@@ -226,8 +253,10 @@
   // concurrent opens one stream per URL at once. It samples memory before,
   // once every stream has half of its events (all streams open), and after
   // closing them all.
-  async function concurrent({ urls, n, size, stallMs = 15000 }) {
+  async function concurrent({ urls, n, size, stallMs = 15000, clockURL = null }) {
     const impl = await loaded;
+    const clock = clockURL ? await clockOffset(clockURL) : null;
+    const offset = clock ? clock.offsetMs : 0;
     const before = memory();
     const streams = urls.length;
     return new Promise((resolve) => {
@@ -260,6 +289,7 @@
             events: total,
             bad,
             error: error || null,
+            clock,
           });
         }, 100);
       };
@@ -271,7 +301,7 @@
             const received = performance.timeOrigin + performance.now();
             if (count === n) return;
             if (data.length !== size) bad++;
-            lat[total++] = received - parseFloat(data);
+            lat[total++] = received - parseFloat(data) + offset;
             count++;
             if (count === n >> 1 && ++half === streams) during = memory();
             if (count === n) {

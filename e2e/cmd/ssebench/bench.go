@@ -18,7 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/chromedp/chromedp"
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
 
@@ -34,11 +34,17 @@ const stallMs = 10_000
 type bencher struct {
 	cfg *config
 	log io.Writer
-	// browser is the one Chromium; plain serves HTTP/1.1 and secure
-	// serves HTTPS with HTTP/2, from one handler.
-	browser *chromium
+	// browser is the browser of the engine that runs now; plain serves
+	// HTTP/1.1 and secure serves HTTPS with HTTP/2, from one handler.
+	browser benchBrowser
 	plain   *httptest.Server
 	secure  *httptest.Server
+	// noHeap says why the engine that runs now gives no JS heap figures,
+	// or is "" when it does (see probeEngine).
+	noHeap string
+	// isolate says whether the pages are cross-origin isolated in the
+	// engine that runs now (see isolateQuery).
+	isolate bool
 	// loads counts the page loads, to give each a URL of its own.
 	loads int
 	// cpuMax points to the largest share of the CPU that other processes
@@ -47,14 +53,13 @@ type bencher struct {
 }
 
 // benchmark runs every selected workload for every selected implementation,
-// cfg.reps times, and returns the report.
+// cfg.reps times in each engine, and returns the report. An engine whose
+// run fails is in the report with its error, and the error is returned
+// too, with the report, after the other engines have run.
 func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error) {
 	rep := &Report{
 		Meta:    newMeta(cfg),
 		Skipped: map[string]string{},
-	}
-	for _, w := range cfg.workloads {
-		rep.Workloads = append(rep.Workloads, WorkloadResult{Name: w.Name, Title: w.Title, Metrics: w.Metrics})
 	}
 
 	var ims []impl
@@ -82,13 +87,16 @@ func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error)
 	needBrowser := false
 	for _, w := range cfg.workloads {
 		if w.Kind == size {
+			rep.Workloads = append(rep.Workloads, WorkloadResult{Name: w.Name, Title: w.Title, Metrics: w.Metrics})
 			rep.Sizes, rep.Notes = measureSizes(cfg, ims, rep.Notes)
 			continue
 		}
 		needBrowser = true
 	}
+	var failed error
 	if needBrowser {
-		if err := runBrowserWorkloads(ctx, cfg, log, rep, ims); err != nil {
+		var err error
+		if failed, err = runBrowserWorkloads(ctx, cfg, log, rep, ims); err != nil {
 			return nil, err
 		}
 	}
@@ -96,16 +104,24 @@ func benchmark(ctx context.Context, cfg *config, log io.Writer) (*Report, error)
 		rep.Notes = append(rep.Notes, "Quick run: a tenth of the events and one repetition; the targets are only indicative.")
 	}
 	rep.summarize()
-	return rep, nil
+	return rep, failed
 }
 
-func runBrowserWorkloads(ctx context.Context, cfg *config, log io.Writer, rep *Report, ims []impl) error {
+// runBrowserWorkloads runs the workloads of the browsers in each engine of
+// cfg, one engine after the other, against the same servers. failed joins
+// the errors of the engines whose run stopped; err is the end of the whole
+// run (an interrupt).
+func runBrowserWorkloads(ctx context.Context, cfg *config, log io.Writer, rep *Report, ims []impl) (failed, err error) {
 	b := &bencher{cfg: cfg, log: log}
 	var logf func(string, ...any)
 	if cfg.serverLog {
 		logf = func(format string, args ...any) { fmt.Fprintf(log, "refserver: "+format+"\n", args...) }
 	}
-	handler := benchHandler(cfg.root, filepath.Join(cfg.cacheDir, "bundles"), logf)
+	// WebKit's driver cannot read the console: the relay puts a script
+	// first in each page served to WebKit that keeps the console for
+	// the tab to read (e2e/internal/browser). Other engines get the
+	// pages as they are.
+	handler := browser.ConsoleRelay(benchHandler(cfg.root, filepath.Join(cfg.cacheDir, "bundles"), logf))
 	b.plain = httptest.NewServer(handler)
 	b.secure = httptest.NewUnstartedServer(handler)
 	b.secure.EnableHTTP2 = true
@@ -121,15 +137,6 @@ func runBrowserWorkloads(ctx context.Context, cfg *config, log io.Writer, rep *R
 	}()
 	rep.Meta.BenchHTTP = "HTTP/1.1 on 127.0.0.1; HTTP/2 over TLS (self-signed) on 127.0.0.1 for the concurrent streams"
 
-	c, stop, err := startChromium(ctx, log, cfg.verbose)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	b.browser = c
-	rep.Meta.Browser = c.version
-	fmt.Fprintf(log, "ssebench: %s; server at %s and %s; %d repetition(s)\n", c.version, b.plain.URL, b.secure.URL, cfg.reps)
-
 	first, cpuOK := sampleCPU()
 	if cpuOK {
 		rep.Meta.OtherCPUMax = 0
@@ -141,20 +148,177 @@ func runBrowserWorkloads(ctx context.Context, cfg *config, log io.Writer, rep *R
 		}
 	}()
 
-	for r := range cfg.reps {
+	var errs []error
+	var versions []string
+	for _, e := range cfg.engines {
+		// The engine's own report has the workloads of cfg, in its
+		// order, size included, as runImpl and pruneSlowPeers want.
+		er := &Report{}
+		for _, w := range cfg.workloads {
+			er.Workloads = append(er.Workloads, WorkloadResult{Name: w.Name, Engine: string(e), Title: w.Title, Metrics: w.Metrics})
+		}
+		run := EngineRun{Engine: string(e), ColdLoad: browser.FreshContextMeans(e)}
+		err := b.runEngine(ctx, e, er, ims, &run)
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if err != nil {
+			run.Error = err.Error()
+			errs = append(errs, fmt.Errorf("%s: %w", e, err))
+			fmt.Fprintf(log, "ssebench: %s: %v\n", e, err)
+		}
+		if run.Browser != "" {
+			versions = append(versions, run.Browser)
+		}
+		rep.Engines = append(rep.Engines, run)
+		for i, w := range cfg.workloads {
+			if w.Kind != size {
+				rep.Workloads = append(rep.Workloads, er.Workloads[i])
+			}
+		}
+	}
+	rep.Meta.Browser = strings.Join(versions, ", ")
+	return errors.Join(errs...), nil
+}
+
+// runEngine starts the browser of engine e, runs the workloads in it into
+// er, and stops it.
+func (b *bencher) runEngine(ctx context.Context, e browser.Engine, er *Report, ims []impl, run *EngineRun) error {
+	c, err := startBrowser(ctx, e, b.log, b.cfg.verbose)
+	if err != nil {
+		return err
+	}
+	defer c.stop()
+	b.browser = c
+	b.isolate = isolates(e)
+	run.Browser = c.version()
+	run.Isolated = b.isolate
+	fmt.Fprintf(b.log, "ssebench: %s; server at %s and %s; %d repetition(s)\n", run.Browser, b.plain.URL, b.secure.URL, b.cfg.reps)
+
+	probe, err := b.probeEngine()
+	if err != nil {
+		return fmt.Errorf("probe: %w", err)
+	}
+	run.TimerStepMs = probe.TimerStepMs
+	if probe.Isolated != b.isolate {
+		return fmt.Errorf("probe: the bench page's crossOriginIsolated is %v, want %v", probe.Isolated, b.isolate)
+	}
+	b.noHeap = probe.noHeap(e)
+	if b.noHeap != "" {
+		for i := range er.Workloads {
+			w := &er.Workloads[i]
+			for _, m := range w.Metrics {
+				if isHeapMetric(m.Key) {
+					if w.NotMeasured == nil {
+						w.NotMeasured = map[string]string{}
+					}
+					w.NotMeasured[m.Key] = b.noHeap
+				}
+			}
+		}
+	}
+
+	for r := range b.cfg.reps {
 		// Turn the order of the implementations each repetition, so
 		// that none always runs first or right after the same one.
 		for i := range ims {
 			im := ims[(i+r)%len(ims)]
-			if err := b.runImpl(ctx, rep, im, r); err != nil {
+			if err := b.runImpl(ctx, er, im, r); err != nil {
 				return err
 			}
 		}
-		if r == 0 && cfg.reps > 1 {
-			pruneSlowPeers(rep, cfg.workloads, cfg.prune)
+		if r == 0 && b.cfg.reps > 1 {
+			pruneSlowPeers(er, b.cfg.workloads, b.cfg.prune)
 		}
 	}
 	return nil
+}
+
+// engineProbe is what probeEngine finds out of an engine.
+type engineProbe struct {
+	// Memory and GC say whether a bench page has performance.memory
+	// and a gc function.
+	Memory bool `json:"memory"`
+	GC     bool `json:"gc"`
+	// TimerStepMs is the smallest step of performance.now() seen.
+	TimerStepMs float64 `json:"timerStepMs"`
+	// Isolated is the page's crossOriginIsolated.
+	Isolated bool `json:"isolated"`
+}
+
+// noHeap says why engine e gives no JS heap figures, or is "" when it
+// does: they need performance.memory, the only JS heap figure a page can
+// read (a Chromium extension), and gc(), so that a sample counts live
+// objects only.
+func (p engineProbe) noHeap(e browser.Engine) string {
+	switch {
+	case !p.Memory && !p.GC:
+		return fmt.Sprintf("not measured in %s: its pages have neither performance.memory nor gc()", e)
+	case !p.Memory:
+		return fmt.Sprintf("not measured in %s: its pages have no performance.memory", e)
+	case !p.GC:
+		return fmt.Sprintf("not measured in %s: its pages have no gc(), so a JS heap figure would count garbage", e)
+	}
+	return ""
+}
+
+// probe is the expression of probeEngine. It reads performance.now() for
+// 50 ms and keeps its smallest step: engines coarsen it (to 1 ms, say)
+// against timing attacks, which bounds what the latency quantiles can
+// tell apart.
+const probe = `(() => {
+	let step = Infinity, last = performance.now();
+	const end = last + 50;
+	for (;;) {
+		const now = performance.now();
+		if (now !== last) {
+			step = Math.min(step, now - last);
+			last = now;
+			if (now > end) break;
+		}
+	}
+	return {memory: !!(performance.memory && performance.memory.usedJSHeapSize > 0), gc: typeof globalThis.gc === "function", timerStepMs: step,
+		isolated: globalThis.crossOriginIsolated === true};
+})()`
+
+// probeEngine finds out, in a bench page, what the engine's pages can
+// measure.
+func (b *bencher) probeEngine() (engineProbe, error) {
+	t, err := b.browser.newTab("probe", false)
+	if err != nil {
+		return engineProbe{}, err
+	}
+	defer t.close()
+	if err := t.navigate(b.pageURL(b.plain, impl{Name: "native"}, ""), b.cfg.timeout); err != nil {
+		return engineProbe{}, err
+	}
+	return evaluate[engineProbe](t, b.cfg.timeout, probe)
+}
+
+// isHeapMetric reports whether the metric of key is a JS heap figure, and
+// isModuleMetric whether it is the size of a module's memory.
+func isHeapMetric(key string) bool   { return strings.HasPrefix(key, "heap_") }
+func isModuleMetric(key string) bool { return strings.HasPrefix(key, "wasm_") }
+
+// hasModule reports whether the pages of im run a WebAssembly module,
+// whose memory they can measure.
+func hasModule(im impl) bool { return im.Name == "wasm" || im.Name == goFloor }
+
+// notMeasured says why none of the metrics of w can be measured for im in
+// the engine that runs now, or is "" when some can.
+func (b *bencher) notMeasured(w workload, im impl) string {
+	if b.noHeap == "" {
+		return ""
+	}
+	for _, m := range w.Metrics {
+		switch {
+		case isHeapMetric(m.Key) && b.noHeap != "":
+		case isModuleMetric(m.Key) && !hasModule(im):
+		default:
+			return ""
+		}
+	}
+	return fmt.Sprintf("%s, and %s runs no WebAssembly module, so nothing else of the workload applies to it", b.noHeap, im.Name)
 }
 
 // primaryMetric is the metric that decides which peer is the fastest in a
@@ -205,7 +369,7 @@ func pruneSlowPeers(rep *Report, workloads []workload, factor float64) {
 // each measurement loads a new page in it, and the tab is new again after
 // a failure.
 func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) error {
-	var t *tab
+	var t tab
 	defer func() {
 		if t != nil {
 			t.close()
@@ -216,6 +380,10 @@ func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) erro
 			continue
 		}
 		res := rep.Workloads[wi].result(im.Name)
+		if why := b.notMeasured(w, im); why != "" {
+			res.NotMeasured = why
+			continue
+		}
 		if len(res.Errors) > 0 || res.Pruned != "" {
 			continue // it failed before, or is too slow to repeat
 		}
@@ -226,7 +394,7 @@ func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) erro
 		var values map[string]float64
 		var err error
 		if t == nil {
-			t, err = b.browser.newTab(b.browser.ctx, im.Name)
+			t, err = b.browser.newTab(im.Name, false)
 		}
 		cpuBefore, cpuOK := sampleCPU()
 		if err == nil {
@@ -243,7 +411,7 @@ func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) erro
 				return ctx.Err()
 			}
 			res.Errors = append(res.Errors, fmt.Sprintf("repetition %d: %v", r+1, err))
-			fmt.Fprintf(b.log, "ssebench: [%d/%d] %-10s %-22s FAILED (%v): %v\n", r+1, b.cfg.reps, w.Name, im.Name, took, err)
+			fmt.Fprintf(b.log, "ssebench: [%s %d/%d] %-10s %-22s FAILED (%v): %v\n", b.browser.engine(), r+1, b.cfg.reps, w.Name, im.Name, took, err)
 			if t != nil {
 				t.close()
 				t = nil
@@ -260,7 +428,7 @@ func (b *bencher) runImpl(ctx context.Context, rep *Report, im impl, r int) erro
 				busy = fmt.Sprintf("; other processes took %.0f%% of the CPU", others*100)
 			}
 		}
-		fmt.Fprintf(b.log, "ssebench: [%d/%d] %-10s %-22s %s (%v%s)\n", r+1, b.cfg.reps, w.Name, im.Name, describe(w, values), took, busy)
+		fmt.Fprintf(b.log, "ssebench: [%s %d/%d] %-10s %-22s %s (%v%s)\n", b.browser.engine(), r+1, b.cfg.reps, w.Name, im.Name, describe(w, values), took, busy)
 	}
 	return nil
 }
@@ -275,13 +443,19 @@ func describe(w workload, v map[string]float64) string {
 	case firstEvent, ready:
 		return fmt.Sprintf("cold %s warm %s", ms(v["cold"]), ms(v["warm"]))
 	case soak, rounds:
-		s := fmt.Sprintf("peak JS heap %s → %s", kib(int64(v["heap_early"])), kib(int64(v["heap_late"])))
-		if _, ok := v["wasm_early"]; ok {
-			s += fmt.Sprintf(", wasm memory %s → %s", kib(int64(v["wasm_early"])), kib(int64(v["wasm_late"])))
+		var parts []string
+		if _, ok := v["heap_early"]; ok {
+			parts = append(parts, fmt.Sprintf("peak JS heap %s → %s", kib(int64(v["heap_early"])), kib(int64(v["heap_late"]))))
 		}
-		return s
+		if _, ok := v["wasm_early"]; ok {
+			parts = append(parts, fmt.Sprintf("wasm memory %s → %s", kib(int64(v["wasm_early"])), kib(int64(v["wasm_late"]))))
+		}
+		return strings.Join(parts, ", ")
 	case concurrent:
-		s := fmt.Sprintf("%s p99 %s heap %s → %s", ms(v["ms"]), ms(v["p99"]), kib(int64(v["heap_before"])), kib(int64(v["heap_during"])))
+		s := fmt.Sprintf("%s p99 %s", ms(v["ms"]), ms(v["p99"]))
+		if _, ok := v["heap_before"]; ok {
+			s += fmt.Sprintf(" heap %s → %s", kib(int64(v["heap_before"])), kib(int64(v["heap_during"])))
+		}
 		if wasm, ok := v["wasm_during"]; ok {
 			s += fmt.Sprintf(" wasm memory %s", kib(int64(wasm)))
 		}
@@ -291,7 +465,7 @@ func describe(w workload, v map[string]float64) string {
 }
 
 // measure runs w once for im in the tab t.
-func (b *bencher) measure(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) measure(t tab, w workload, im impl) (map[string]float64, error) {
 	switch w.Kind {
 	case throughput:
 		return b.throughput(t, w, im)
@@ -316,12 +490,15 @@ func (b *bencher) measure(t *tab, w workload, im impl) (map[string]float64, erro
 // a reload of the one before.
 func (b *bencher) pageURL(server *httptest.Server, im impl, query string) string {
 	b.loads++
+	if b.isolate {
+		query += "&" + isolateQuery
+	}
 	return fmt.Sprintf("%s%s&load=%d%s", server.URL, im.Page(), b.loads, query)
 }
 
 // openBench loads the bench page of im from server in t and waits until the
 // implementation is ready.
-func (b *bencher) openBench(t *tab, server *httptest.Server, im impl) error {
+func (b *bencher) openBench(t tab, server *httptest.Server, im impl) error {
 	if err := t.navigate(b.pageURL(server, im, ""), b.cfg.timeout); err != nil {
 		return err
 	}
@@ -354,10 +531,37 @@ type streamResult struct {
 		JS     *float64 `json:"js"`
 		Wasm   *float64 `json:"wasm"`
 	} `json:"memory"`
+	// Clock is how far the page's clock was behind the server's, which
+	// the page added to each latency (see clockURL).
+	Clock *struct {
+		OffsetMs float64 `json:"offsetMs"`
+		ErrorMs  float64 `json:"errorMs"`
+	} `json:"clock"`
+}
+
+// clockValues adds the clock offset of r, when the page measured one, to
+// into: clock_offset and clock_error, kept in the JSON report's samples.
+func clockValues(r streamResult, into map[string]float64) map[string]float64 {
+	if r.Clock != nil {
+		into["clock_offset"] = r.Clock.OffsetMs
+		into["clock_error"] = r.Clock.ErrorMs
+	}
+	return into
+}
+
+// clockURL returns the clock stream that the latency pages on server
+// measure their clock against (web/bench/bench.js, clockOffset), or "" in
+// engines whose pages need not: Chromium's time origin agrees with the
+// server's clock, and its pages are left as they were.
+func (b *bencher) clockURL(server *httptest.Server) string {
+	if b.browser.engine() == browser.Chromium {
+		return ""
+	}
+	return server.URL + "/sse/bench?n=1&size=40&ts=1&gap=0"
 }
 
 // check turns what went wrong in a run into an error.
-func (r streamResult) check(t *tab, want int) error {
+func (r streamResult) check(t tab, want int) error {
 	if r.Error != nil {
 		return errors.New(*r.Error)
 	}
@@ -374,7 +578,7 @@ func (r streamResult) check(t *tab, want int) error {
 }
 
 // call evaluates ssebench.fn(arg) in the page of t.
-func call(t *tab, timeout time.Duration, fn string, arg any) (streamResult, error) {
+func call(t tab, timeout time.Duration, fn string, arg any) (streamResult, error) {
 	js, err := json.Marshal(arg)
 	if err != nil {
 		return streamResult{}, err
@@ -382,7 +586,7 @@ func call(t *tab, timeout time.Duration, fn string, arg any) (streamResult, erro
 	return evaluate[streamResult](t, timeout, "ssebench."+fn+"("+string(js)+")")
 }
 
-func (b *bencher) throughput(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) throughput(t tab, w workload, im impl) (map[string]float64, error) {
 	if err := b.openBench(t, b.plain, im); err != nil {
 		return nil, err
 	}
@@ -396,18 +600,26 @@ func (b *bencher) throughput(t *tab, w workload, im impl) (map[string]float64, e
 	return map[string]float64{"ms": r.Ms, "first_ms": r.FirstMs}, nil
 }
 
-func (b *bencher) latency(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) latency(t tab, w workload, im impl) (map[string]float64, error) {
 	if err := b.openBench(t, b.plain, im); err != nil {
 		return nil, err
 	}
-	r, err := call(t, b.cfg.timeout, "latency", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs})
+	r, err := call(t, b.cfg.timeout, "latency", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs, "clockURL": nullable(b.clockURL(b.plain))})
 	if err != nil {
 		return nil, err
 	}
 	if err := r.check(t, w.N); err != nil {
 		return nil, err
 	}
-	return quantileValues(r, nil), nil
+	return clockValues(r, quantileValues(r, nil)), nil
+}
+
+// nullable is s, or nil (null in JSON) for "".
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 func quantileValues(r streamResult, into map[string]float64) map[string]float64 {
@@ -422,7 +634,7 @@ func quantileValues(r streamResult, into map[string]float64) map[string]float64 
 	return into
 }
 
-func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) concurrent(t tab, w workload, im impl) (map[string]float64, error) {
 	if err := b.openBench(t, b.secure, im); err != nil {
 		return nil, err
 	}
@@ -430,7 +642,7 @@ func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, e
 	if err != nil {
 		return nil, err
 	}
-	v := quantileValues(r, map[string]float64{"ms": r.Ms})
+	v := clockValues(r, quantileValues(r, map[string]float64{"ms": r.Ms}))
 	for key, p := range map[string]*float64{
 		"heap_before": r.Heap.Before, "heap_during": r.Heap.During, "heap_after": r.Heap.After,
 		"wasm_before": r.Wasm.Before, "wasm_during": r.Wasm.During, "wasm_after": r.Wasm.After,
@@ -444,14 +656,14 @@ func (b *bencher) concurrent(t *tab, w workload, im impl) (map[string]float64, e
 
 // concurrentRound opens the w.Streams streams of w at once in the page of
 // t, which came over HTTP/2, and waits for all their events.
-func (b *bencher) concurrentRound(t *tab, w workload) (streamResult, error) {
+func (b *bencher) concurrentRound(t tab, w workload) (streamResult, error) {
 	// Each stream has a URL of its own, so that no cache lock holds one
 	// request behind another for the same URL.
 	urls := make([]string, w.Streams)
 	for i := range urls {
 		urls[i] = fmt.Sprintf("%s%s&stream=%d", b.secure.URL, w.StreamPath(), i)
 	}
-	r, err := call(t, b.cfg.timeout, "concurrent", map[string]any{"urls": urls, "n": w.N, "size": w.Size, "stallMs": stallMs})
+	r, err := call(t, b.cfg.timeout, "concurrent", map[string]any{"urls": urls, "n": w.N, "size": w.Size, "stallMs": stallMs, "clockURL": nullable(b.clockURL(b.secure))})
 	if err != nil {
 		return r, err
 	}
@@ -468,7 +680,7 @@ func (b *bencher) concurrentRound(t *tab, w workload) (streamResult, error) {
 // of them, and reports the peaks over the first and the second half: the
 // JS heap after a gc goes up and down with what is in flight, so single
 // samples say little (the targets compare the peaks; see targets).
-func (b *bencher) soak(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) soak(t tab, w workload, im impl) (map[string]float64, error) {
 	if err := b.openBench(t, b.plain, im); err != nil {
 		return nil, err
 	}
@@ -496,7 +708,7 @@ func (b *bencher) soak(t *tab, w workload, im impl) (map[string]float64, error) 
 // rounds runs the concurrent workload w.Rounds times in one page, samples
 // its memory after each round, with every stream closed, and reports the
 // peaks over the earlier and the later half of the rounds.
-func (b *bencher) rounds(t *tab, w workload, im impl) (map[string]float64, error) {
+func (b *bencher) rounds(t tab, w workload, im impl) (map[string]float64, error) {
 	if err := b.openBench(t, b.secure, im); err != nil {
 		return nil, err
 	}
@@ -567,10 +779,13 @@ type pageLoad struct {
 // module that earlier workloads compiled, and the Network domain, which that
 // command needs, makes the browser report every chunk of every response to
 // DevTools, which here made the 3 MB module's download take 1.5 to 2 times
-// as long.) Warm is a load right after another load of the same page, with
+// as long.) In Firefox and WebKit, cold is a load in a tab of
+// browser.FreshContext: a new user context in Firefox, a new MiniBrowser in
+// private browsing in WebKit (browser.FreshContextMeans, which the report
+// quotes). Warm is a load right after another load of the same page, with
 // the HTTP cache (which revalidates, since the server says no-cache) and
 // the code caches as a returning visitor finds them.
-func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64, error) {
+func (b *bencher) pageLoads(t tab, im impl, stream string) (map[string]float64, error) {
 	query := "&first=" + url.QueryEscape(stream)
 	key := "firstEventMs"
 	pick := func(p pageLoad) *float64 { return p.FirstEventMs }
@@ -578,7 +793,7 @@ func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64,
 		key = "readyMs"
 		pick = func(p pageLoad) *float64 { return p.ReadyMs }
 	}
-	load := func(t *tab) (float64, error) {
+	load := func(t tab) (float64, error) {
 		if err := t.navigate(b.pageURL(b.plain, im, query), b.cfg.timeout); err != nil {
 			return 0, err
 		}
@@ -595,7 +810,7 @@ func (b *bencher) pageLoads(t *tab, im impl, stream string) (map[string]float64,
 		return 0, fmt.Errorf("the page reported no %s", key)
 	}
 
-	fresh, err := b.browser.newTab(b.browser.ctx, im.Name+" (cold)", chromedp.WithNewBrowserContext())
+	fresh, err := b.browser.newTab(im.Name+" (cold)", true)
 	if err != nil {
 		return nil, fmt.Errorf("cold: %w", err)
 	}
@@ -633,8 +848,28 @@ func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler 
 		files.ServeHTTP(w, r)
 	}))
 	mux.Handle("/", refserver.New(refserver.Options{Root: root, Logf: logf}))
-	return mux
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Has(strings.Split(isolateQuery, "=")[0]) {
+			// HTML, "Cross-origin isolation": every resource of the
+			// bench pages is same-origin, so nothing else changes.
+			w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+			w.Header().Set("Cross-Origin-Embedder-Policy", "require-corp")
+		}
+		mux.ServeHTTP(w, r)
+	})
 }
+
+// isolateQuery, in the URL of a bench page, has the server make the page
+// cross-origin isolated. Firefox and WebKit step performance.now() by 1 ms
+// in other pages, and by 20 µs in those: 1 ms steps, in the page's clock
+// and in its time origin, make the latency workload's receive times (about
+// 0.2 ms after the server's stamp, here) land before the stamp as often as
+// not. Chromium's pages are left as they were (it steps by about 0.1 ms).
+const isolateQuery = "coi=1"
+
+// isolates reports whether the bench pages are cross-origin isolated in
+// engine e (see isolateQuery).
+func isolates(e browser.Engine) bool { return e != browser.Chromium }
 
 // checkPolyfill reports whether make build has put the polyfill in dist/.
 func checkPolyfill(root string) error {

@@ -1,11 +1,19 @@
 // Command ssebench benchmarks WasmEventSource against the browser's native
-// EventSource, a cost floor and the EventSource libraries of npm, in one
-// headless Chromium against the reference server (server/refserver) running
-// in the same process. It is what `make bench` runs.
+// EventSource, a cost floor and the EventSource libraries of npm, in
+// headless Chromium (and, with -browser, Firefox and WebKit, one after the
+// other) against the reference server (server/refserver) running in the
+// same process. It is what `make bench` runs.
 //
 // Usage, from the repository root, after `make build`:
 //
-//	go run ./e2e/cmd/ssebench [-reps 5] [-impl all] [-workload all] [-out bench-report] [-quick]
+//	go run ./e2e/cmd/ssebench [-reps 5] [-impl all] [-workload all] [-browser chromium] [-out bench-report] [-quick]
+//
+// In each engine of -browser, every workload runs against that engine's
+// own native EventSource, peers and floors, and the report gives each
+// engine's ratios. Chromium is driven over DevTools (chromedp), Firefox and
+// WebKit through e2e/internal/browser. What an engine's pages cannot
+// measure (the JS heap, outside Chromium) is reported as not measured,
+// with the reason; see the README's "Benchmarks".
 //
 // For example, a quick look at one workload:
 //
@@ -36,9 +44,11 @@
 // says enough, and the slowest peers would otherwise take most of the time.
 // native, wasm and the floors always run every repetition.
 //
-// The browser is $CHROMIUM, else /usr/bin/chromium or chromium,
+// Chromium is $CHROMIUM, else /usr/bin/chromium or chromium,
 // chromium-browser or google-chrome from PATH. SSEBENCH_CHROMIUM_FLAGS adds
-// flags to it, space-separated, each name or name=value.
+// flags to it, space-separated, each name or name=value. Firefox and WebKit
+// are found as the e2e tests find them ($FIREFOX, $WEBKIT_DRIVER,
+// $MINIBROWSER).
 package main
 
 import (
@@ -54,6 +64,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
 )
 
 func main() {
@@ -74,7 +86,8 @@ type config struct {
 	quick     bool
 	impls     []impl
 	workloads []workload
-	timeout   time.Duration // of one measurement
+	engines   []browser.Engine // in the order they run
+	timeout   time.Duration    // of one measurement
 	verbose   bool
 	serverLog bool
 	prune     float64 // see pruneSlowPeers
@@ -88,9 +101,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	start := time.Now()
-	rep, err := benchmark(ctx, cfg, stderr)
-	if err != nil {
-		return err
+	rep, failed := benchmark(ctx, cfg, stderr)
+	if rep == nil {
+		return failed
 	}
 	rep.Meta.Duration = time.Since(start).Round(time.Second).String()
 
@@ -115,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stderr, "ssebench: done in %s; reports in %s/ssebench.{md,json,html}\n", rep.Meta.Duration, cfg.outDir)
-	return nil
+	return failed
 }
 
 func parseFlags(args []string, stderr io.Writer) (*config, error) {
@@ -131,6 +144,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	timeout := flags.Duration("timeout", 2*time.Minute, "limit of one measurement")
 	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
 	serverLog := flags.Bool("serverlog", false, "log each request of the reference server to stderr")
+	browsers := flags.String("browser", "chromium", "comma-separated browser engines to run the workloads in, one after the other: all, or names from chromium, firefox, webkit")
 	prune := flags.Float64("prune", 2, "after the first repetition, stop repeating a peer more than this many times slower than the fastest peer in a workload (0: repeat them all)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "usage: ssebench [flags]\n\nWorkloads:\n")
@@ -158,6 +172,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, err
 	}
 	if cfg.workloads, err = selectWorkloads(*workloadList, cfg.quick); err != nil {
+		return nil, err
+	}
+	if cfg.engines, err = selectEngines(*browsers); err != nil {
 		return nil, err
 	}
 	cfg.root = *root
@@ -253,6 +270,20 @@ func selectWorkloads(list string, quick bool) ([]workload, error) {
 		return nil, errors.New("-workload: no workload selected")
 	}
 	return out, nil
+}
+
+// selectEngines returns the engines that list names, separated by commas
+// or spaces, in the order given.
+func selectEngines(list string) ([]browser.Engine, error) {
+	list = strings.Join(strings.FieldsFunc(list, func(r rune) bool { return r == ',' || r == ' ' }), ",")
+	if list == "" {
+		return nil, errors.New("-browser: no browser selected")
+	}
+	engines, err := browser.ParseEngines(list)
+	if err != nil {
+		return nil, fmt.Errorf("-browser: %w", err)
+	}
+	return engines, nil
 }
 
 // findRoot returns the nearest directory at or above the working directory

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -64,8 +65,11 @@ func cell(w *WorkloadResult, im, key, unit string) string {
 	}
 	v, ok := r.Median[key]
 	if !ok {
-		if len(r.Errors) > 0 {
+		switch {
+		case len(r.Errors) > 0:
 			return "failed"
+		case w.NotMeasured[key] != "" || r.NotMeasured != "":
+			return "not measured"
 		}
 		return "–"
 	}
@@ -102,16 +106,191 @@ func renderMarkdown(rep *Report) string {
 		fmt.Fprintf(&b, "> **%s**\n\n", busy)
 	}
 
+	engines := rep.engineNames()
+	multi := len(engines) > 1
 	if len(rep.Targets) > 0 {
 		b.WriteString("## Targets\n\n")
+		if multi {
+			b.WriteString("Judged in each engine, against that engine's native EventSource, peers and floors in the same run.\n\n")
+		}
 		for _, t := range rep.Targets {
-			fmt.Fprintf(&b, "- **%s** %s — %s\n", t.Status, t.Goal, t.Detail)
+			where := ""
+			if multi && t.Engine != "" {
+				where = "[" + t.Engine + "] "
+			}
+			fmt.Fprintf(&b, "- **%s** %s%s — %s\n", t.Status, where, t.Goal, t.Detail)
 		}
 		b.WriteString("\n")
 	}
 
+	if !multi {
+		renderEngine(&b, rep, "##")
+		for _, e := range rep.Engines {
+			b.WriteString(engineNotes(e, "- ") + "\n")
+		}
+	} else {
+		renderAcrossEngines(&b, rep)
+		for _, e := range engines {
+			v := rep.view(e)
+			title := e
+			if len(v.Engines) == 1 && v.Engines[0].Browser != "" {
+				title += ": " + v.Engines[0].Browser
+			}
+			fmt.Fprintf(&b, "## %s\n\n", title)
+			for _, er := range v.Engines {
+				b.WriteString(engineNotes(er, "- ") + "\n")
+			}
+			renderEngine(&b, v, "###")
+		}
+	}
+
+	if len(rep.Sizes) > 0 {
+		b.WriteString("## Sizes\n\n| implementation | file | raw | gzip -9 | brotli -q 11 |\n|---|---|---:|---:|---:|\n")
+		for _, f := range rep.Sizes {
+			br := "n/a"
+			if f.Brotli >= 0 {
+				br = kib(f.Brotli)
+			}
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Impl, f.File, kib(f.Raw), kib(f.Gzip), br)
+		}
+		b.WriteString("\n")
+	}
+
+	// where names the engine of w in a report of several.
+	where := func(w WorkloadResult) string {
+		if multi && w.Engine != "" {
+			return w.Engine + ", "
+		}
+		return ""
+	}
+	var problems []string
+	for _, w := range rep.Workloads {
+		for _, r := range w.Results {
+			for _, e := range r.Errors {
+				problems = append(problems, fmt.Sprintf("%s%s, %s: %s", where(w), r.Impl, w.Name, e))
+			}
+		}
+	}
+	var pruned []string
+	for _, w := range rep.Workloads {
+		for _, r := range w.Results {
+			if r.Pruned != "" {
+				pruned = append(pruned, fmt.Sprintf("%s%s, %s: %s", where(w), r.Impl, w.Name, r.Pruned))
+			}
+		}
+	}
+	if len(pruned) > 0 {
+		b.WriteString("## Peers that ran once\n\nAfter the first repetition, a peer far slower than the fastest peer in a workload is not repeated (`-prune`).\n\n")
+		for _, p := range pruned {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+	for _, e := range rep.Engines {
+		if e.Error != "" {
+			problems = append(problems, fmt.Sprintf("%s: the run in this engine stopped: %s", e.Engine, e.Error))
+		}
+	}
+	for _, name := range sortedKeys(rep.Skipped) {
+		problems = append(problems, fmt.Sprintf("%s: not benchmarked: %s", name, rep.Skipped[name]))
+	}
+	if len(problems) > 0 {
+		b.WriteString("## Failures\n\n")
+		for _, p := range problems {
+			fmt.Fprintf(&b, "- %s\n", p)
+		}
+		b.WriteString("\n")
+	}
+
+	b.WriteString("## Workloads\n\n")
+	listed := map[string]bool{}
+	for _, name := range workloadNames() {
+		for _, w := range rep.Workloads {
+			if w.Name == name && !listed[name] {
+				listed[name] = true
+				fmt.Fprintf(&b, "- `%s`: %s\n", w.Name, w.Title)
+			}
+		}
+	}
+	if len(rep.Meta.Peers) > 0 {
+		var peers []string
+		for _, name := range sortedKeys(rep.Meta.Peers) {
+			peers = append(peers, name+" "+rep.Meta.Peers[name])
+		}
+		fmt.Fprintf(&b, "\nnpm peers: %s.\n", strings.Join(peers, ", "))
+	}
+	for _, n := range rep.Notes {
+		fmt.Fprintf(&b, "\n%s\n", n)
+	}
+	return b.String()
+}
+
+// engineNotes says how the workloads ran in the engine of e: what a cold
+// page load is there, and what its timers and memory figures are. Each
+// line starts with bullet.
+func engineNotes(e EngineRun, bullet string) string {
+	var lines []string
+	if e.ColdLoad != "" {
+		lines = append(lines, fmt.Sprintf("Cold page loads in %s: %s.", e.Engine, e.ColdLoad))
+	}
+	if e.TimerStepMs > 0 {
+		line := fmt.Sprintf("performance.now() stepped by %s ms in its bench pages", strconv.FormatFloat(e.TimerStepMs, 'g', 3, 64))
+		if e.Isolated {
+			line += " (served cross-origin isolated, with COOP and COEP: without, the step is 1 ms in Firefox and WebKit)"
+		}
+		lines = append(lines, line+".")
+	}
+	if e.Engine != "" && e.Engine != "chromium" {
+		lines = append(lines, "Latencies (latency, concurrent): each page first measured how far its clock was behind the server's, from the quickest of ten one-event requests, and added that to every latency; the JSON report has the offset and its uncertainty (half that round trip) as clock_offset and clock_error. WASM memory is the byteLength of the module's exported memory, as in every engine.")
+	}
+	for i := range lines {
+		lines[i] = bullet + lines[i]
+	}
+	return strings.Join(lines, "\n") + "\n"
+}
+
+// renderAcrossEngines writes the headline's ratios of every engine in one
+// table, each against that engine's own native EventSource, peers and
+// floors.
+func renderAcrossEngines(b *strings.Builder, rep *Report) {
+	if len(rep.Headline) == 0 {
+		return
+	}
+	b.WriteString("## Across engines\n\n")
+	b.WriteString("Medians; each ratio is wasm ÷ the other in the same engine, so below 1.00× wasm is faster (or smaller). " +
+		"The engines' own sections below have every figure.\n\n")
+	b.WriteString("| measure | engine | wasm | wasm ÷ native | wasm ÷ fastest peer | wasm ÷ floor | wasm ÷ event floor |\n")
+	b.WriteString("|---|---|---:|---:|---:|---:|---:|\n")
+	for _, h := range headlineMetrics {
+		for _, e := range rep.engineNames() {
+			found := false
+			for _, r := range rep.Headline {
+				if r.Engine != e || r.Workload != h.workload || r.Metric != h.key {
+					continue
+				}
+				found = true
+				peer := formatRatio(r.VsPeer)
+				if r.PeerName != "" {
+					peer += " (" + r.PeerName + ")"
+				}
+				fmt.Fprintf(b, "| %s (%s) | %s | %s | %s | %s | %s | %s |\n", r.Label, unitLabel(r.Unit), e,
+					formatValue(r.Wasm, r.Unit), formatRatio(r.VsNative), peer, formatRatio(r.VsFloor), formatRatio(r.VsEventFloor))
+			}
+			// A measure another engine has and this one cannot give
+			// gets a row that says so.
+			if w := rep.view(e).workload(h.workload); !found && w != nil && w.NotMeasured[h.key] != "" {
+				fmt.Fprintf(b, "| %s (%s) | %s | not measured | – | – | – | – |\n", withCounts(h.label, w), unitLabel(unitOf(w, h.key)), e)
+			}
+		}
+	}
+	b.WriteString("\n")
+}
+
+// renderEngine writes the tables of the browser workloads of rep, the
+// report of one engine, under headings of level h.
+func renderEngine(b *strings.Builder, rep *Report, h string) {
 	if len(rep.Headline) > 0 {
-		b.WriteString("## wasm against native, the fastest npm peer and the floors\n\n")
+		b.WriteString(h + " wasm against native, the fastest npm peer and the floors\n\n")
 		b.WriteString("Medians; each ratio is wasm ÷ the other, so below 1.00× wasm is faster (or smaller). " +
 			"The event floor is the floor plus one real MessageEvent dispatched per event: " +
 			"the least an EventSource whose listeners get DOM events can cost.\n\n")
@@ -122,7 +301,7 @@ func renderMarkdown(rep *Report) string {
 			if r.PeerName != "" {
 				peer = fmt.Sprintf("%s %s", r.PeerName, formatValue(r.Peer, r.Unit))
 			}
-			fmt.Fprintf(&b, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+			fmt.Fprintf(b, "| %s (%s) | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
 				r.Label, unitLabel(r.Unit), formatValue(r.Wasm, r.Unit), valueOrDash(r.Native, r.Unit), formatRatio(r.VsNative),
 				peer, formatRatio(r.VsPeer), valueOrDash(r.Floor, r.Unit), formatRatio(r.VsFloor),
 				valueOrDash(r.EventFloor, r.Unit), formatRatio(r.VsEventFloor))
@@ -141,10 +320,10 @@ func renderMarkdown(rep *Report) string {
 		}
 	}
 	if len(cols) > 0 {
-		b.WriteString("## Medians (ms, lower is better; ± is half the range of the repetitions)\n\n")
+		b.WriteString(h + " Medians (ms, lower is better; ± is half the range of the repetitions)\n\n")
 		b.WriteString("| implementation |")
 		for _, c := range cols {
-			fmt.Fprintf(&b, " %s |", c.label)
+			fmt.Fprintf(b, " %s |", c.label)
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---:|", len(cols)) + "\n")
 		for _, im := range order {
@@ -152,9 +331,9 @@ func renderMarkdown(rep *Report) string {
 			if !ran {
 				continue // the Go floor, say, runs in none of them
 			}
-			fmt.Fprintf(&b, "| %s |", im)
+			fmt.Fprintf(b, "| %s |", im)
 			for _, c := range cols {
-				fmt.Fprintf(&b, " %s |", cell(rep.workload(c.workload), im, c.key, "ms"))
+				fmt.Fprintf(b, " %s |", cell(rep.workload(c.workload), im, c.key, "ms"))
 			}
 			b.WriteString("\n")
 		}
@@ -162,12 +341,12 @@ func renderMarkdown(rep *Report) string {
 	}
 
 	if w := rep.workload("ready"); w != nil {
-		b.WriteString("## WasmEventSource.ready, from the loader's script tag (ms)\n\n")
+		b.WriteString(h + " WasmEventSource.ready, from the loader's script tag (ms)\n\n")
 		b.WriteString("The Go floor is an empty Go program built as the module is (GOOS=js, safejs), from its loader's script tag to its first call to the page: what the Go runtime costs before any code of the polyfill runs.\n\n")
 		b.WriteString("| implementation | cold page | warm page |\n|---|---:|---:|\n")
 		for _, im := range order {
 			if w.lookup(im) != nil {
-				fmt.Fprintf(&b, "| %s | %s | %s |\n", im, cell(w, im, "cold", "ms"), cell(w, im, "warm", "ms"))
+				fmt.Fprintf(b, "| %s | %s | %s |\n", im, cell(w, im, "cold", "ms"), cell(w, im, "warm", "ms"))
 			}
 		}
 		b.WriteString("\n")
@@ -180,87 +359,66 @@ func renderMarkdown(rep *Report) string {
 		if w == nil {
 			continue
 		}
-		fmt.Fprintf(&b, "## %s\n\n%s\n\n", w.Title, memoryNote)
-		memoryNote = "Memory as above."
+		note := memoryNote
+		if why := heapNotMeasured(rep, name); why != "" {
+			note = "WASM memory is the byteLength of the memory the module exports; the JS heap is " + why + "."
+		} else {
+			memoryNote = "Memory as above."
+		}
+		fmt.Fprintf(b, "%s %s\n\n%s\n\n", h, w.Title, note)
 		b.WriteString("| implementation |")
 		for _, m := range w.Metrics {
-			fmt.Fprintf(&b, " %s |", m.Label+" ("+unitLabel(m.Unit)+")")
+			fmt.Fprintf(b, " %s |", m.Label+" ("+unitLabel(m.Unit)+")")
 		}
 		b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
 		for _, im := range order {
 			if w.lookup(im) == nil {
 				continue
 			}
-			fmt.Fprintf(&b, "| %s |", im)
+			fmt.Fprintf(b, "| %s |", im)
 			for _, m := range w.Metrics {
-				fmt.Fprintf(&b, " %s |", cell(w, im, m.Key, m.Unit))
+				fmt.Fprintf(b, " %s |", cell(w, im, m.Key, m.Unit))
 			}
 			b.WriteString("\n")
 		}
 		b.WriteString("\n")
 	}
 
-	if len(rep.Sizes) > 0 {
-		b.WriteString("## Sizes\n\n| implementation | file | raw | gzip -9 | brotli -q 11 |\n|---|---|---:|---:|---:|\n")
-		for _, f := range rep.Sizes {
-			br := "n/a"
-			if f.Brotli >= 0 {
-				br = kib(f.Brotli)
-			}
-			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", f.Impl, f.File, kib(f.Raw), kib(f.Gzip), br)
-		}
-		b.WriteString("\n")
-	}
+	renderNotMeasured(b, rep, h)
+}
 
-	var problems []string
+// renderNotMeasured lists what the engine of rep could not measure, and
+// why.
+func renderNotMeasured(b *strings.Builder, rep *Report, h string) {
+	var lines []string
 	for _, w := range rep.Workloads {
+		byReason := map[string][]string{}
+		var reasons []string
+		for _, m := range w.Metrics {
+			if why := w.NotMeasured[m.Key]; why != "" {
+				if _, ok := byReason[why]; !ok {
+					reasons = append(reasons, why)
+				}
+				byReason[why] = append(byReason[why], m.Label)
+			}
+		}
+		for _, why := range reasons {
+			lines = append(lines, fmt.Sprintf("`%s`: %s — %s", w.Name, strings.Join(byReason[why], "; "), why))
+		}
 		for _, r := range w.Results {
-			for _, e := range r.Errors {
-				problems = append(problems, fmt.Sprintf("%s, %s: %s", r.Impl, w.Name, e))
+			if r.NotMeasured != "" {
+				lines = append(lines, fmt.Sprintf("`%s`: %s not run — %s", w.Name, r.Impl, r.NotMeasured))
 			}
 		}
 	}
-	var pruned []string
-	for _, w := range rep.Workloads {
-		for _, r := range w.Results {
-			if r.Pruned != "" {
-				pruned = append(pruned, fmt.Sprintf("%s, %s: %s", r.Impl, w.Name, r.Pruned))
-			}
-		}
+	if len(lines) == 0 {
+		return
 	}
-	if len(pruned) > 0 {
-		b.WriteString("## Peers that ran once\n\nAfter the first repetition, a peer far slower than the fastest peer in a workload is not repeated (`-prune`).\n\n")
-		for _, p := range pruned {
-			fmt.Fprintf(&b, "- %s\n", p)
-		}
-		b.WriteString("\n")
+	b.WriteString(h + " Not measured\n\n")
+	for _, l := range lines {
+		fmt.Fprintf(b, "- %s\n", l)
 	}
-	for _, name := range sortedKeys(rep.Skipped) {
-		problems = append(problems, fmt.Sprintf("%s: not benchmarked: %s", name, rep.Skipped[name]))
-	}
-	if len(problems) > 0 {
-		b.WriteString("## Failures\n\n")
-		for _, p := range problems {
-			fmt.Fprintf(&b, "- %s\n", p)
-		}
-		b.WriteString("\n")
-	}
-
-	b.WriteString("## Workloads\n\n")
-	for _, w := range rep.Workloads {
-		fmt.Fprintf(&b, "- `%s`: %s\n", w.Name, w.Title)
-	}
-	if len(rep.Meta.Peers) > 0 {
-		var peers []string
-		for _, name := range sortedKeys(rep.Meta.Peers) {
-			peers = append(peers, name+" "+rep.Meta.Peers[name])
-		}
-		fmt.Fprintf(&b, "\nnpm peers: %s.\n", strings.Join(peers, ", "))
-	}
-	for _, n := range rep.Notes {
-		fmt.Fprintf(&b, "\n%s\n", n)
-	}
-	return b.String()
+	b.WriteString("\n")
 }
 
 // busyWarning says that other processes took much of the CPU during the
@@ -360,9 +518,13 @@ func unitSuffix(unit string) string {
 func charts(rep *Report) []chart {
 	order := implOrder(rep)
 	var out []chart
+	multi := len(rep.engineNames()) > 1
 	for i := range rep.Workloads {
 		w := &rep.Workloads[i]
 		group := w.Title
+		if multi && w.Engine != "" {
+			group = w.Engine + ": " + w.Title
+		}
 		for _, m := range w.Metrics {
 			var labels []string
 			var values []float64

@@ -328,3 +328,210 @@ func TestSoakTarget(t *testing.T) {
 		}
 	}
 }
+
+// engineReport builds a report of several engines, each with its samples
+// as sampleReport takes them, and with the JS heap not measured in the
+// engines of noHeap.
+func engineReport(t *testing.T, byEngine map[string]map[string]map[string][]float64, order []string, noHeap map[string]bool) *Report {
+	t.Helper()
+	rep := &Report{Skipped: map[string]string{}}
+	for _, e := range order {
+		part := sampleReport(t, byEngine[e])
+		for _, w := range part.Workloads {
+			w.Engine = e
+			if noHeap[e] {
+				for _, m := range w.Metrics {
+					if isHeapMetric(m.Key) {
+						if w.NotMeasured == nil {
+							w.NotMeasured = map[string]string{}
+						}
+						w.NotMeasured[m.Key] = "not measured in " + e + ": no performance.memory"
+					}
+				}
+			}
+			rep.Workloads = append(rep.Workloads, w)
+		}
+		rep.Engines = append(rep.Engines, EngineRun{Engine: e, Browser: e + "/1.0", ColdLoad: "a fresh context of " + e})
+	}
+	rep.summarize()
+	return rep
+}
+
+func targetOf(rep *Report, engine, prefix string) Target {
+	for _, tg := range rep.Targets {
+		if tg.Engine == engine && strings.HasPrefix(tg.Goal, prefix) {
+			return tg
+		}
+	}
+	return Target{Status: "absent"}
+}
+
+// Each engine's ratios and targets are against its own native and peers:
+// wasm is faster than Chromium's native and slower than Firefox's, with the
+// same wasm figures in both.
+func TestEngineRatios(t *testing.T) {
+	rep := engineReport(t, map[string]map[string]map[string][]float64{
+		"chromium": {"100k": {"wasm": {100}, "native": {1000}, "floor": {50}, "eventsource": {200}}},
+		"firefox":  {"100k": {"wasm": {100}, "native": {50}, "floor": {25}, "sse.js": {80}}},
+	}, []string{"chromium", "firefox"}, nil)
+
+	if len(rep.Headline) != 2 {
+		t.Fatalf("headline has %d rows, want one per engine: %+v", len(rep.Headline), rep.Headline)
+	}
+	for _, h := range rep.Headline {
+		switch h.Engine {
+		case "chromium":
+			if h.VsNative != 0.1 || h.PeerName != "eventsource" || h.VsPeer != 0.5 || h.VsFloor != 2 {
+				t.Errorf("chromium headline = %+v, want 0.1× native, 0.5× eventsource, 2× floor", h)
+			}
+		case "firefox":
+			if h.VsNative != 2 || h.PeerName != "sse.js" || h.VsPeer != 1.25 || h.VsFloor != 4 {
+				t.Errorf("firefox headline = %+v, want 2× native, 1.25× sse.js, 4× floor", h)
+			}
+		default:
+			t.Errorf("headline row of engine %q", h.Engine)
+		}
+	}
+	for engine, want := range map[string]string{"chromium": "PASS", "firefox": "MISS"} {
+		if got := targetOf(rep, engine, "100k × 100 B: wasm ≥ 8× faster than native"); got.Status != want {
+			t.Errorf("%s: the native target is %s (%s), want %s", engine, got.Status, got.Detail, want)
+		}
+		if got := targetOf(rep, engine, "100k × 100 B: wasm ≤ 1.0× the fastest JS peer"); got.Status == "absent" {
+			t.Errorf("%s: no peer target", engine)
+		}
+	}
+	// The module's size is no engine's: one target, with no engine.
+	n := 0
+	for _, tg := range rep.Targets {
+		if strings.HasPrefix(tg.Goal, ".wasm") {
+			n++
+			if tg.Engine != "" {
+				t.Errorf("the size target names engine %q", tg.Engine)
+			}
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d size targets, want 1", n)
+	}
+}
+
+// An engine without JS heap figures says so, in the cells, the list of
+// what it did not measure and the memory targets, which judge the module's
+// memory alone there; Chromium's are as before.
+func TestEngineNotMeasured(t *testing.T) {
+	soak := map[string][]float64{
+		"wasm:heap_early":        {14 << 20},
+		"wasm:heap_late":         {14 << 20},
+		"wasm:wasm_early":        {20 << 20},
+		"wasm:wasm_late":         {30 << 20}, // grows by half: not flat
+		"event-floor:heap_early": {15 << 20},
+		"event-floor:heap_late":  {15 << 20},
+	}
+	rep := engineReport(t, map[string]map[string]map[string][]float64{
+		"chromium": {"soak": soak},
+		"webkit": {
+			"soak": {"wasm:wasm_early": {20 << 20}, "wasm:wasm_late": {20 << 20}},
+			"concurrent": {
+				"wasm:ms": {700}, "native:ms": {600},
+				"wasm:wasm_during": {4 << 20},
+			},
+		},
+	}, []string{"chromium", "webkit"}, map[string]bool{"webkit": true})
+	for i := range rep.Workloads {
+		if w := &rep.Workloads[i]; w.Engine == "webkit" && w.Name == "soak" {
+			w.result("native").NotMeasured = "not measured in webkit: no performance.memory; for native, the JS heap only"
+		}
+	}
+
+	chromium := targetOf(rep, "chromium", "memory flat over one long stream")
+	if chromium.Status != "MISS" || strings.Contains(chromium.Goal, "WASM memory only") {
+		t.Errorf("chromium soak target: %+v, want MISS on the heap and module memory", chromium)
+	}
+	webkit := targetOf(rep, "webkit", "memory flat over one long stream")
+	if webkit.Status != "PASS" || !strings.Contains(webkit.Goal, "WASM memory only") || !strings.Contains(webkit.Goal, "not measured in webkit") {
+		t.Errorf("webkit soak target: %+v, want PASS on WASM memory only, saying why", webkit)
+	}
+
+	md := renderMarkdown(rep)
+	for _, want := range []string{
+		"## Across engines",
+		"## chromium: chromium/1.0",
+		"## webkit: webkit/1.0",
+		"### Not measured",
+		"`concurrent`: JS heap before; JS heap, all open; JS heap, all closed — not measured in webkit: no performance.memory",
+		"`soak`: native not run — not measured in webkit",
+		"| native | not measured | not measured | not measured | not measured |",
+		"| concurrent streams, JS heap with all open (size) | webkit | not measured | – | – | – | – |",
+		"| native | 600 | – | – | not measured | not measured | not measured |",
+		"Cold page loads in webkit: a fresh context of webkit.",
+		"[webkit] memory flat over one long stream (soak), WASM memory only",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("the markdown lacks %q:\n%s", want, md)
+		}
+	}
+	// No figure of one engine shows in the other's section.
+	chromiumPart := md[strings.Index(md, "## chromium:"):strings.Index(md, "## webkit:")]
+	if strings.Contains(chromiumPart, "not measured") {
+		t.Errorf("Chromium's section says something is not measured:\n%s", chromiumPart)
+	}
+
+	js, err := renderJSON(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js, &back); err != nil {
+		t.Fatal(err)
+	}
+	if got := back.view("webkit").workload("concurrent").lookup("wasm").Median["ms"]; got != 700 {
+		t.Errorf("JSON: webkit's concurrent wasm median = %v, want 700", got)
+	}
+	if got := back.view("webkit").workload("concurrent").NotMeasured["heap_during"]; !strings.Contains(got, "not measured in webkit") {
+		t.Errorf("JSON: webkit's concurrent heap_during not measured = %q", got)
+	}
+	if len(back.Engines) != 2 || back.Engines[1].ColdLoad == "" {
+		t.Errorf("JSON: engines = %+v", back.Engines)
+	}
+	html, err := renderHTML(rep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(html, []byte("webkit: ")) {
+		t.Error("the HTML report's charts do not name their engine")
+	}
+}
+
+func TestParseBrowsers(t *testing.T) {
+	var stderr bytes.Buffer
+	cfg, err := parseFlags(nil, &stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.engines) != 1 || cfg.engines[0] != "chromium" {
+		t.Errorf("default engines %v, want chromium alone (make bench as it was)", cfg.engines)
+	}
+	for list, want := range map[string]string{
+		"firefox,webkit":  "firefox webkit",
+		"webkit chromium": "webkit chromium",
+		"all":             "chromium firefox webkit",
+	} {
+		cfg, err := parseFlags([]string{"-browser", list}, &stderr)
+		if err != nil {
+			t.Errorf("-browser %q: %v", list, err)
+			continue
+		}
+		var got []string
+		for _, e := range cfg.engines {
+			got = append(got, string(e))
+		}
+		if strings.Join(got, " ") != want {
+			t.Errorf("-browser %q: %v, want %s", list, got, want)
+		}
+	}
+	for _, bad := range []string{"", "opera", "chromium,edge"} {
+		if _, err := parseFlags([]string{"-browser", bad}, &stderr); err == nil {
+			t.Errorf("-browser %q succeeded, want an error", bad)
+		}
+	}
+}

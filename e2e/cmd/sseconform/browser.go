@@ -2,13 +2,57 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 
 	"github.com/chromedp/chromedp"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/headless"
 )
+
+// An engine is a browser engine that sseconform can run in: its name for
+// -browser, and how to start it. The rest of the command drives the
+// browser that start returns; an engine of the multi-engine browser layer
+// plugs in here, with a browser of its own kind.
+type engine struct {
+	name  string
+	start func(ctx context.Context, log io.Writer, verbose bool) (*chromium, func(), error)
+}
+
+// engines are the engines that -browser accepts today.
+var engines = []engine{{name: "chromium", start: startChromium}}
+
+// plannedEngines are the engines that the multi-engine browser layer
+// brings; -browser names them, and says that they are not supported yet.
+var plannedEngines = []string{"firefox", "webkit"}
+
+// parseBrowser parses the -browser list. Until the multi-engine layer
+// lands it holds one engine, chromium.
+func parseBrowser(list string) (engine, error) {
+	var chosen []engine
+	for name := range strings.SplitSeq(list, ",") {
+		name = strings.ToLower(strings.TrimSpace(name))
+		if name == "" {
+			continue
+		}
+		i := slices.IndexFunc(engines, func(e engine) bool { return e.name == name })
+		switch {
+		case i >= 0:
+			chosen = append(chosen, engines[i])
+		case slices.Contains(plannedEngines, name):
+			return engine{}, fmt.Errorf("%s is not supported yet: until the multi-engine browser layer lands, sseconform runs in Chromium only (-browser chromium)", name)
+		default:
+			return engine{}, fmt.Errorf("unknown browser engine %q: want chromium (%s are not supported yet)", name, strings.Join(plannedEngines, " and "))
+		}
+	}
+	if len(chosen) != 1 {
+		return engine{}, errors.New("want one engine: chromium")
+	}
+	return chosen[0], nil
+}
 
 // A chromium is the one browser of a run.
 type chromium struct {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
@@ -78,5 +79,63 @@ func TestExpectedMessageShortens(t *testing.T) {
 	}
 	if got, want := trace.Lines(specView(golden, "")), trace.Lines(specWant(sc)); !slices.Equal(got, want) {
 		t.Errorf("spec view\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestJudge checks the verdicts of a cell at both levels against a golden
+// trace and the polyfill trace of a known difference.
+func TestJudge(t *testing.T) {
+	self := "<self>"
+	msg := func(data string, origin *string) Entry {
+		typ, id := "message", ""
+		return Entry{Type: "message", Event: &typ, Data: &data, LastEventID: &id, Origin: origin, ReadyState: new(1)}
+	}
+	closed := Entry{Type: "error", ReadyState: new(2)}
+	connecting := Entry{Type: "error", ReadyState: new(0)}
+	x := expectation{
+		Source: fromGolden, Want: []Entry{msg("a", &self), closed},
+		Known: &knownTrace{Difference: known.Difference{ID: "k", Reason: "why"}, Want: []Entry{msg("a", &self), connecting, closed}},
+	}
+	wasm, native := impl{Name: "wasm", Kind: "wasm"}, impl{Name: "native", Kind: "native"}
+	for _, c := range []struct {
+		name       string
+		im         impl
+		entries    []Entry
+		fidelity   []string
+		behaviour  string
+		full       string
+		diffLevel  string
+		knownGiven bool
+	}{
+		{"equal", wasm, []Entry{msg("a", &self), closed}, nil, verdictPass, verdictPass, "", false},
+		{"known", wasm, []Entry{msg("a", &self), connecting, closed}, nil, verdictKnown, verdictKnown, "", true},
+		{"native cannot be known", native, []Entry{msg("a", &self), connecting, closed}, nil, verdictFail, verdictFail, levelBehaviour, false},
+		{"neither", wasm, []Entry{msg("b", &self), closed}, nil, verdictFail, verdictFail, levelBehaviour, false},
+		{"no origin", wasm, []Entry{msg("a", nil), closed}, nil, verdictPass, verdictFail, levelFidelity, false},
+		{"known but no origin", wasm, []Entry{msg("a", nil), connecting, closed}, nil, verdictKnown, verdictFail, levelFidelity, true},
+		{"not a MessageEvent", wasm, []Entry{msg("a", &self), closed}, []string{"not a MessageEvent"}, verdictPass, verdictFail, "", false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			cell := Cell{FidelityProblems: c.fidelity}
+			judge(&cell, c.im, x, Trace{Entries: c.entries})
+			if cell.Behaviour != c.behaviour || cell.Fidelity != c.full || cell.DiffLevel != c.diffLevel || (cell.Known != nil) != c.knownGiven {
+				t.Errorf("behaviour %s, fidelity %s, diff level %q, known %v; want %s, %s, %q, %v",
+					cell.Behaviour, cell.Fidelity, cell.DiffLevel, cell.Known, c.behaviour, c.full, c.diffLevel, c.knownGiven)
+			}
+			if cell.Pass != (c.full != verdictFail) {
+				t.Errorf("pass %v with fidelity %s", cell.Pass, cell.Fidelity)
+			}
+		})
+	}
+}
+
+func TestMarkFields(t *testing.T) {
+	l := entryFields(`{"type":"message","data":"a","origin":"<self>","readyState":1}`)
+	r := entryFields(`{"type":"message","data":"b","readyState":1,"dataType":"[object Number]"}`)
+	if got := markFields(l, r); fmt.Sprint(got) != "[data origin dataType]" {
+		t.Errorf("changed %v", got)
+	}
+	if got := markedLine(l); got != `{"type":"message",⟦"data":"a"⟧,⟦"origin":"<self>"⟧,"readyState":1}` {
+		t.Errorf("marked %s", got)
 	}
 }

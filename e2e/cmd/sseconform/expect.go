@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"slices"
 
+	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/known"
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/trace"
 	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
@@ -28,32 +29,108 @@ type expectation struct {
 	// Want is the expected trace; a report leaves it out when every
 	// implementation passed.
 	Want []Entry `json:"want,omitempty"`
+	// Known is the polyfill trace of a known difference from native
+	// Chromium, when the golden directory has one (<name>.wasm.golden):
+	// a polyfill's trace equal to it is a known difference, which fails
+	// nothing.
+	Known *knownTrace `json:"known,omitempty"`
+}
+
+// A knownTrace is the checked-in trace of a polyfill where it cannot do
+// what native Chromium does, with the reason from package known.
+type knownTrace struct {
+	known.Difference
+	Golden string  `json:"golden"`
+	Want   []Entry `json:"want,omitempty"`
 }
 
 // expect returns the expectation of sc: its golden file in goldenDir when
-// there is one, else the spec view of its Expect events.
+// there is one, else the spec view of its Expect events; and the polyfill
+// golden file of a known difference, when goldenDir has one.
 func expect(sc scenario.Scenario, goldenDir string) (expectation, error) {
-	if goldenDir != "" {
-		path := filepath.Join(goldenDir, sc.Name+".golden")
-		want, err := trace.ReadFile(path)
-		if err == nil {
-			return expectation{Source: fromGolden, Golden: path, Want: want}, nil
-		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return expectation{}, err
-		}
+	if goldenDir == "" {
+		return expectation{Source: fromSpec, Want: specWant(sc)}, nil
 	}
-	return expectation{Source: fromSpec, Want: specWant(sc)}, nil
+	x := expectation{Source: fromSpec, Want: specWant(sc)}
+	path := filepath.Join(goldenDir, sc.Name+".golden")
+	want, err := trace.ReadFile(path)
+	switch {
+	case err == nil:
+		x = expectation{Source: fromGolden, Golden: path, Want: want}
+	case !errors.Is(err, fs.ErrNotExist):
+		return expectation{}, err
+	}
+	path = filepath.Join(goldenDir, sc.Name+".wasm.golden")
+	want, err = trace.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return x, nil
+	case err != nil:
+		return expectation{}, err
+	}
+	// sseconform runs in Chromium (-browser chromium): its goldens are
+	// Chromium's, and so are its known differences.
+	d, _, ok := known.Scenario("chromium", sc.Name)
+	if !ok {
+		// A file without a reason is not a known difference: whoever
+		// checked it in must say why (e2e/internal/known).
+		d = known.Difference{ID: "unexplained", Reason: "no reason is recorded in e2e/internal/known for " + path}
+	}
+	x.Known = &knownTrace{Difference: d, Golden: path, Want: want}
+	return x, nil
 }
 
-// check compares a trace with the expectation and returns what differs, or
-// nil.
-func (x expectation) check(tr Trace) (want, got []Entry, ok bool) {
-	want, got = x.Want, tr.Entries
+// views returns the two traces that a level compares: the expected and
+// the actual trace, in full or with object fidelity set aside.
+func (x expectation) views(want []Entry, tr Trace, level string) (w, g []Entry) {
+	w, g = want, tr.Entries
 	if x.Source == fromSpec {
-		got = specView(tr.Entries, tr.EndedBy)
+		g = specView(tr.Entries, tr.EndedBy)
 	}
+	if level == levelBehaviour {
+		w, g = behaviourView(w), behaviourView(g)
+	}
+	return w, g
+}
+
+// check compares a trace with the expectation at a level and returns the
+// two views it compared and whether they are equal.
+func (x expectation) check(tr Trace, level string) (want, got []Entry, ok bool) {
+	want, got = x.views(x.Want, tr, level)
 	return want, got, slices.Equal(trace.Lines(want), trace.Lines(got))
+}
+
+// checkKnown reports whether a trace equals the polyfill trace of a known
+// difference at a level.
+func (x expectation) checkKnown(tr Trace, level string) bool {
+	if x.Known == nil || x.Source != fromGolden {
+		return false
+	}
+	want, got := x.views(x.Known.Want, tr, level)
+	return slices.Equal(trace.Lines(want), trace.Lines(got))
+}
+
+// The levels at which a trace is compared.
+const (
+	// levelFidelity compares the traces in full: the events, their
+	// order and fields, and what the objects are (MessageEvent, origin,
+	// target, EventTarget, the resolved URL).
+	levelFidelity = "fidelity"
+	// levelBehaviour sets object fidelity aside: the events a page gets,
+	// in order, with their type, data, last event ID and the ready state,
+	// whatever objects carry them.
+	levelBehaviour = "behaviour"
+)
+
+// behaviourView is a trace without what object fidelity covers: the
+// origin of each event.
+func behaviourView(entries []Entry) []Entry {
+	out := make([]Entry, len(entries))
+	for i, e := range entries {
+		e.Origin = nil
+		out[i] = e
+	}
+	return out
 }
 
 // specWant is the spec view of what a conforming client does in sc: the

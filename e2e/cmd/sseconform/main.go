@@ -31,14 +31,29 @@
 // EventSource shows: readyState CONNECTING after construction, the
 // constants, MessageEvents whose target is the source.
 //
-// A progress line is printed to stderr as each scenario ends:
+// Each trace is compared at two levels: behaviour, with object fidelity
+// (the class of the events, their origin and target, EventTarget-ness, the
+// resolved URL) set aside, and fidelity, in full; the report gives both
+// ("behaviour 68/80, fidelity 0/80") and every entry that differs, with the
+// differing fields marked. Where the polyfill cannot do what native
+// Chromium does, its own trace is checked in as NAME.wasm.golden beside
+// the golden file, and e2e/internal/known gives the reason: a polyfill's
+// trace equal to it is a known difference, reported with the reason, and
+// fails nothing.
+//
+// Before any scenario, each implementation's page is loaded once, so that
+// a script that does not load or defines no such global fails the run
+// once, with the reason. A progress line is printed to stderr for each
+// scenario, in the order of the catalogue:
 //
 //	[12/45] crlf: native ok, wasm ok
 //
 // A summary goes to stdout, and sseconform.json and a self-contained
-// sseconform.html (a scenario × implementation matrix, and for each failure
-// the expected and the actual trace side by side) go to the -out directory.
-// The exit status is 1 when any scenario fails for any implementation.
+// sseconform.html (a scenario × implementation × level matrix with a
+// filter for what is not a pass, and for each failure the expected and the
+// actual trace side by side) go to the -out folder, whose path the summary
+// ends with. The exit status is 1 when any scenario fails for any
+// implementation at either level, 0 otherwise (known differences too).
 //
 // Examples, from the root of the repository after make build:
 //
@@ -57,28 +72,38 @@
 //
 //	sseconform -server https://example.com/events [-duration 5s] [-max-events 20] [-impl native,wasm] [-page-origin stream]
 //
-// A page of the local server fetches URL once and reads the response for at
-// most -duration or until -max-events events have arrived; DevTools gives
-// every response header even when the page, on another origin, may not read
-// them, and sseconform reads the body itself when CORS keeps it from the
-// page. Then each implementation opens URL with its EventSource and records
-// a trace, as long and as far, from a page on URL's own origin: sseconform
-// answers the requests of that tab for the harness's few paths (/harness.html,
-// /trace.js, /dist/eventsource-wasm.*) itself, through DevTools, so they
-// never reach the server, and the stream is same-origin as it is to the
-// site's own pages. -page-origin local runs the traces from the local
-// server's page instead, cross-origin. sseconform reports the problems it
-// finds: a status other than
-// 200, a Content-Type that is not text/event-stream, a missing
-// Cache-Control: no-cache or no-store, Content-Encoding and proxy buffering
-// (X-Accel-Buffering) that can hold events back, headers or events that
-// arrive late or all at once at the end (a server that does not flush),
-// invalid field lines (unknown fields, a retry that is not all digits, an id
-// with U+0000 NULL), an event cut off by the end of the body, missing CORS
-// headers for the page, which runs on another origin, and a server that
-// answers a reconnection with Last-Event-ID from the start of the stream. The same
-// sseconform-server.json and sseconform-server.html go to -out, and the exit
-// status is 1 when a problem is an error (one that makes EventSource fail).
+// A page fetches URL once and reads the response for at most -duration or
+// until -max-events events have arrived, noting when each chunk came;
+// DevTools gives every response header. At the same time sseconform makes
+// a request of its own without compression (Accept-Encoding: identity),
+// so that it knows when each event was sent: an event that reaches the
+// page much later than that request, or not at all, is held back on the
+// way (a compressor, a proxy). When the events have ids, sseconform
+// measures resumption: it reads a few events, disconnects, stays away
+// until a second client that stays connected has seen more events
+// published, reconnects with Last-Event-ID, and compares the ids that come
+// back with those the continuous client saw. Then each implementation
+// opens URL with its EventSource and records a trace, as long and as far.
+//
+// By default (-page-origin stream) the page is on URL's own origin:
+// sseconform answers the requests of that tab for the harness's few paths
+// (/harness.html, /trace.js, /dist/eventsource-wasm.*) itself, through
+// DevTools, so they never reach the server, and the stream is same-origin
+// as it is to the site's own pages; CORS is not checked. -page-origin
+// local runs the page on sseconform's local server instead, cross-origin,
+// and checks CORS; when CORS keeps the body from the page, the checks of
+// the bytes read sseconform's own request.
+//
+// Each finding has a stable id, a severity from one table (findings.go,
+// and the README), its evidence (times, ids, bytes) and one sentence on
+// the fix. Errors: no response, a status other than 200, a wrong
+// Content-Type, no event in the window, events held back, a reconnection
+// that repeats events the client had or loses events published while it
+// was away. Warnings, for what may be deliberate: no CORS headers for a
+// cross-origin page, no Cache-Control, late headers, field lines that
+// EventSource ignores. A note for a stream without ids, which cannot
+// resume. sseconform-server.json and sseconform-server.html go to -out,
+// and the exit status is 1 when there is an error.
 //
 // # The conformance page in any browser
 //
@@ -98,7 +123,8 @@
 //
 // # The browser
 //
-// The browser is $CHROMIUM, else /usr/bin/chromium, or chromium,
+// -browser chromium is the only engine until the multi-engine browser
+// layer lands; -browser firefox or webkit says so. The browser is $CHROMIUM, else /usr/bin/chromium, or chromium,
 // chromium-browser or google-chrome from PATH; without one sseconform fails.
 // It runs headless, without sandbox, GPU, QUIC or background networking.
 package main
@@ -151,13 +177,17 @@ type config struct {
 	// the stream's own origin) or "local" (a page of the local server).
 	pageOrigin string
 
+	engine  engine // -browser
 	verbose bool
 }
 
 // run parses args and runs the checks they ask for. The progress goes to
 // stderr and a summary to stdout. It returns errFailed when a check failed.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, err := parseFlags(args, stderr)
+	cfg, err := parseFlags(args, stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil // -h: the usage went to stdout
+	}
 	if err != nil {
 		return err
 	}
@@ -170,28 +200,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return conform(ctx, cfg, stdout, stderr)
 }
 
-func parseFlags(args []string, stderr io.Writer) (*config, error) {
+// usage is what -h prints before the flags.
+const usage = `usage: sseconform [flags]                   run the scenario catalogue against EventSource implementations
+       sseconform -server URL [flags]      check an event stream of your own
+       sseconform -serve ADDR [-dist DIR]  serve the conformance page, for any browser
+
+Run it from the root of a checkout after ` + "`make build`" + ` (the wasm implementation is dist/),
+or pass -dist. The reports go to the -out folder, printed at the end.
+
+Examples:
+  sseconform                                             native and wasm, every scenario
+  sseconform -run 'crlf|bom' -impl wasm                  a few scenarios, the polyfill only
+  sseconform -impl native,./bundle.js:EventSourcePolyfill  another polyfill, bundled into one classic script
+  sseconform -server http://localhost:3000/events        check a server: exit 1 on any ERROR finding
+  sseconform -server https://api.example.com/sse -page-origin local   also check CORS for a page on another origin
+  sseconform -serve localhost:8080                       then open http://localhost:8080/conformance.html
+
+Flags:
+`
+
+func parseFlags(args []string, stdout io.Writer) (*config, error) {
 	flags := flag.NewFlagSet("sseconform", flag.ContinueOnError)
-	flags.SetOutput(stderr)
+	// Parse errors come back as errors, said once; -h prints the usage to
+	// stdout.
+	flags.SetOutput(io.Discard)
 	implList := flags.String("impl", "native,wasm", "comma-separated implementations: native, wasm, or FILE.js:GLOBAL for a script that defines the constructor GLOBAL")
 	runExpr := flags.String("run", "", "run only the scenarios whose name matches this regular expression")
-	golden := flags.String("golden", "", "directory of golden traces, NAME.golden (default e2e/testdata when it exists; \"none\" to check against the standard only)")
-	dist := flags.String("dist", "dist", "directory of the built polyfill, eventsource-wasm.js and .wasm (for -impl wasm)")
-	out := flags.String("out", "sseconform-report", "directory for the JSON and HTML reports")
+	golden := flags.String("golden", "", "directory of golden traces, NAME.golden, and of the polyfill traces of known differences, NAME.wasm.golden (default e2e/testdata when it exists; \"none\" to check against the standard only)")
+	dist := flags.String("dist", "dist", "directory of the built polyfill, eventsource-wasm.js and .wasm (for -impl wasm; make build writes it)")
+	out := flags.String("out", "sseconform-report", "folder for the JSON and HTML reports")
 	parallel := flags.Int("parallel", 4, "how many tabs run at once")
 	timeout := flags.Duration("timeout", 10*time.Second, "how long a scenario may run before its trace ends with a timeout (a failure)")
+	browserList := flags.String("browser", "chromium", "the browser engine to run in; only chromium for now")
 	serve := flags.String("serve", "", "serve the conformance page and the reference server at this address (e.g. localhost:8080) until interrupted, for any browser")
 	server := flags.String("server", "", "check the event stream at this URL instead of running the catalogue")
 	duration := flags.Duration("duration", 5*time.Second, "with -server: how long to read the stream, each time")
 	maxEvents := flags.Int("max-events", 20, "with -server: stop reading after this many events")
-	pageOrigin := flags.String("page-origin", "stream", "with -server: open the stream with EventSource from a page on the stream's own origin (stream) or on sseconform's server (local, cross-origin)")
+	pageOrigin := flags.String("page-origin", "stream", "with -server: open the stream from a page on the stream's own origin (stream), or on sseconform's server (local: cross-origin, and CORS is checked)")
 	verbose := flags.Bool("v", false, "forward the console of the pages to stderr")
-	flags.Usage = func() {
-		fmt.Fprintf(stderr, "usage: sseconform [flags]\n       sseconform -server URL [flags]\n       sseconform -serve ADDR [-dist DIR]\n\nFlags:\n")
-		flags.PrintDefaults()
-	}
 	if err := flags.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(stdout, usage)
+			flags.SetOutput(stdout)
+			flags.PrintDefaults()
+		}
+		return nil, fmt.Errorf("%w (sseconform -h shows the flags)", err)
 	}
 	if flags.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected arguments: %q", flags.Args())
@@ -223,6 +276,9 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		return nil, fmt.Errorf("-max-events %d: want at least 1", cfg.maxEvents)
 	}
 	var err error
+	if cfg.engine, err = parseBrowser(*browserList); err != nil {
+		return nil, fmt.Errorf("-browser: %w", err)
+	}
 	if cfg.run, err = regexp.Compile(*runExpr); err != nil {
 		return nil, fmt.Errorf("-run: %w", err)
 	}
@@ -311,6 +367,11 @@ func parseImpls(list string) ([]impl, error) {
 			if fi.IsDir() {
 				return nil, fmt.Errorf("%s is a directory, not a script", path)
 			}
+			f, err := os.Open(path)
+			if err != nil {
+				return nil, err
+			}
+			f.Close()
 			abs, err := filepath.Abs(path)
 			if err != nil {
 				return nil, err

@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"encoding/base64"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -38,7 +37,10 @@ type ServerReport struct {
 	Duration    string    `json:"duration"`
 	MaxEvents   int       `json:"maxEvents"`
 
-	Response Response       `json:"response"`
+	Response Response `json:"response"`
+	// Direct is what a request of sseconform's own, without compression,
+	// got at the same time as the page's.
+	Direct   *directRead    `json:"direct,omitempty"`
 	Stream   streamReport   `json:"stream"`
 	Resume   *Resume        `json:"resume,omitempty"`
 	Traces   []ServerTrace  `json:"traces"`
@@ -63,8 +65,13 @@ type Response struct {
 	// got them when the browser gave none.
 	Header map[string]string `json:"header"`
 	// ReadBy says who read the body: "page", or "sseconform" when the
-	// page could not, and "" when nobody could.
+	// page, on another origin, could not, and "" when nobody could.
 	ReadBy string `json:"readBy,omitempty"`
+	// TimedOut is set when no response headers came in the window.
+	TimedOut bool `json:"timedOut,omitempty"`
+	// Events are the events of the body with the times they reached the
+	// page.
+	Events []timedEvent `json:"events,omitempty"`
 	// The times are in milliseconds from the start of the request.
 	HeadersMs  float64 `json:"headersMs"`
 	FirstMs    float64 `json:"firstByteMs,omitempty"`
@@ -98,6 +105,7 @@ type probeResult struct {
 	EndMs        float64 `json:"endMs"`
 	StoppedBy    string  `json:"stoppedBy"`
 	Body         string  `json:"body"`
+	TimedOut     bool    `json:"timedOut"`
 }
 
 // A ServerTrace is the trace of one implementation on the stream.
@@ -114,16 +122,6 @@ type ServerTrace struct {
 	Trace    []Entry  `json:"trace"`
 }
 
-// A Finding is one problem or remark about the stream.
-type Finding struct {
-	// Severity is "error" (EventSource fails, or cannot be used),
-	// "warning" (it works, but something is likely to go wrong, e.g.
-	// behind a proxy) or "info".
-	Severity string `json:"severity"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-}
-
 // checkServer runs sseconform -server.
 func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
 	target, err := url.Parse(cfg.server)
@@ -135,28 +133,70 @@ func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) err
 		return err
 	}
 	defer srv.close()
-	browser, stopBrowser, err := startChromium(ctx, stderr, cfg.verbose)
+	browser, stopBrowser, err := cfg.engine.start(ctx, stderr, cfg.verbose)
 	if err != nil {
 		return err
 	}
 	defer stopBrowser()
+	if err := checkImpls(ctx, browser, srv, cfg.impls); err != nil {
+		return err
+	}
 
+	// The page that opens the stream: on the stream's own origin by
+	// default, as the site's own pages are, so that CORS does not come
+	// into it; on the local server's with -page-origin local.
+	pageOrigin := srv.URL
+	if cfg.pageOrigin == "stream" {
+		pageOrigin = origin(target.String())
+	}
 	rep := &ServerReport{
 		URL:         target.String(),
-		PageOrigin:  srv.URL,
-		CrossOrigin: target.Scheme+"://"+target.Host != srv.URL,
+		PageOrigin:  pageOrigin,
+		CrossOrigin: origin(target.String()) != pageOrigin,
 		Browser:     browser.version,
 		Started:     time.Now(),
 		Duration:    cfg.duration.String(),
 		MaxEvents:   cfg.maxEvents,
 	}
-	fmt.Fprintf(stderr, "sseconform: fetching %s for at most %v or %d events\n", rep.URL, cfg.duration, cfg.maxEvents)
-	rep.Response, err = probe(ctx, browser, srv, cfg, rep.URL)
+	fmt.Fprintf(stderr, "sseconform: fetching %s for at most %v or %d events, from a page and directly\n", rep.URL, cfg.duration, cfg.maxEvents)
+	// The page's fetch, and at the same time a request of sseconform's
+	// own without compression: when events reach it but not the page,
+	// or reach the page much later, something holds them back.
+	directDone := make(chan *directRead, 1)
+	startDirect := sync.OnceFunc(func() {
+		go func() {
+			dctx, cancel := context.WithTimeout(ctx, cfg.duration)
+			defer cancel()
+			directDone <- readDirect(dctx, "uncompressed", rep.URL, "", func(r *directRead) bool { return len(r.Events) >= cfg.maxEvents })
+		}()
+	})
+	rep.Response, err = probe(ctx, browser, srv, cfg, rep.URL, pageOrigin, startDirect)
+	startDirect()
+	rep.Direct = <-directDone
 	if err != nil {
 		return err
 	}
-	rep.Stream = parseStream(rep.Response.body, rep.Response.Ended)
-	rep.Resume = checkResume(ctx, cfg, rep.URL, rep.Stream)
+	resp := &rep.Response
+	if resp.ReadBy == "" && rep.Direct.Status != 0 {
+		// The page could not read the body (CORS): the checks of the
+		// bytes read sseconform's.
+		resp.ReadBy = "sseconform"
+		resp.body, resp.BodyBytes, resp.Ended = rep.Direct.body, rep.Direct.Bytes, rep.Direct.Ended
+		if resp.Status == 0 {
+			resp.Status = rep.Direct.Status
+			for name, vs := range rep.Direct.header {
+				resp.Header[strings.ToLower(name)] = strings.Join(vs, "\n")
+			}
+		}
+	}
+	if len(resp.body) > 0 {
+		resp.BodySample = clip(strings.ToValidUTF8(string(resp.body[:min(len(resp.body), 2048)]), "\uFFFD"))
+	}
+	rep.Stream = parseStream(resp.body, resp.Ended)
+	if rep.Direct.IDFields > 0 || rep.Stream.IDs > 0 {
+		fmt.Fprintf(stderr, "sseconform: reconnecting with Last-Event-ID, against a client that stays connected\n")
+		rep.Resume = checkResume(ctx, cfg, rep.URL)
+	}
 
 	// The traces listen for the event types that the fetch saw.
 	fmt.Fprintf(stderr, "sseconform: opening it with %s\n", implNames(cfg.impls))
@@ -164,7 +204,7 @@ func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) err
 	var wg sync.WaitGroup
 	for i, im := range cfg.impls {
 		wg.Go(func() {
-			rep.Traces[i] = traceServer(ctx, browser, srv, cfg, i, im, rep.URL, rep.Stream.Types)
+			rep.Traces[i] = traceServer(ctx, browser, srv, cfg, i, im, rep.URL, pageOrigin, rep.Stream.Types)
 		})
 	}
 	wg.Wait()
@@ -182,7 +222,7 @@ func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) err
 		return err
 	}
 	printServerSummary(stdout, rep, cfg.outDir)
-	if rep.Counts["error"] > 0 {
+	if rep.Counts[sevError] > 0 {
 		return errFailed
 	}
 	return nil
@@ -191,13 +231,19 @@ func checkServer(ctx context.Context, cfg *config, stdout, stderr io.Writer) err
 // probe fetches the stream once from a page of the local server, and reads
 // all response headers from DevTools. When the page may not read the body,
 // sseconform reads it itself, for the checks of the bytes.
-func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, target string) (Response, error) {
+// beforeFetch is called just before the page's fetch starts.
+func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, target, pageOrigin string, beforeFetch func()) (Response, error) {
 	t, err := browser.newTab("probe")
 	if err != nil {
 		return Response{}, err
 	}
 	defer t.close()
-	if err := chromedp.Do(t.ctx, chromedp.Navigate(srv.URL+"/harness.html")); err != nil {
+	if pageOrigin != srv.URL {
+		if err := t.serveAt(pageOrigin, srv, cfg.impls); err != nil {
+			return Response{}, err
+		}
+	}
+	if err := chromedp.Do(t.ctx, chromedp.Navigate(pageOrigin+"/harness.html?impl=native")); err != nil {
 		return Response{}, fmt.Errorf("open the probe page: %w", err)
 	}
 
@@ -264,6 +310,7 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 	}
 	runCtx, cancel := context.WithTimeout(t.ctx, cfg.duration+15*time.Second)
 	defer cancel()
+	beforeFetch()
 	res, err := chromedp.Run(runCtx, chromedp.Evaluate[probeResult]("("+probeJS+")("+string(args)+")", chromedp.EvalAwaitPromise))
 	if err != nil {
 		return Response{}, fmt.Errorf("the probe failed: %w", err)
@@ -292,7 +339,7 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 		FinalURL: res.URL, Redirected: res.Redirected,
 		HeadersMs: res.HeadersMs, Chunks: res.Chunks, BodyBytes: res.BodyBytes,
 		Ended: res.Ended, EndMs: res.EndMs, StoppedBy: res.StoppedBy,
-		Header: map[string]string{},
+		TimedOut: res.TimedOut, Header: map[string]string{},
 	}
 	if len(res.Chunks) > 0 {
 		resp.FirstMs = res.Chunks[0].Ms
@@ -302,6 +349,7 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 		if resp.body, err = base64.StdEncoding.DecodeString(res.Body); err != nil {
 			return Response{}, fmt.Errorf("the probe's body: %w", err)
 		}
+		resp.Events = eventTimes(resp.body, resp.Chunks)
 	}
 
 	// What DevTools saw of the request.
@@ -335,18 +383,8 @@ func probe(ctx context.Context, browser *chromium, srv *local, cfg *config, targ
 		}
 	}
 
-	if !res.OK {
-		// The page got nothing it may read: read the body here, for
-		// the checks of the bytes.
-		if err := fetchDirect(ctx, cfg, target, &resp); err != nil && resp.Error == "" {
-			resp.Error = err.Error()
-		}
-	}
 	if resp.StatusText == "" {
 		resp.StatusText = http.StatusText(resp.Status)
-	}
-	if len(resp.body) > 0 {
-		resp.BodySample = clip(strings.ToValidUTF8(string(resp.body[:min(len(resp.body), 2048)]), "\uFFFD"))
 	}
 	return resp, nil
 }
@@ -362,78 +400,8 @@ func addHeaders(dst map[string]string, h network.Headers) {
 	}
 }
 
-// fetchDirect reads the stream with Go's HTTP client, as the browser would
-// have, when the page could not: the body for the checks of its bytes, and
-// the headers when DevTools had none.
-func fetchDirect(ctx context.Context, cfg *config, target string, resp *Response) error {
-	ctx, cancel := context.WithTimeout(ctx, cfg.duration)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Accept", "text/event-stream")
-	req.Header.Set("Cache-Control", "no-cache")
-	start := time.Now()
-	ms := func() float64 { return float64(time.Since(start).Microseconds()) / 1000 }
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer res.Body.Close()
-	// The times of the chunks below are this request's, and so must be
-	// the time of its headers.
-	resp.HeadersMs = ms()
-	if resp.Status == 0 {
-		resp.Status = res.StatusCode
-		resp.Protocol = res.Proto
-		for name, vs := range res.Header {
-			resp.Header[strings.ToLower(name)] = strings.Join(vs, "\n")
-		}
-		if res.Uncompressed {
-			resp.Header["content-encoding"] = "gzip"
-		}
-	}
-	resp.ReadBy = "sseconform"
-	resp.Chunks = nil
-	buf := make([]byte, 32<<10)
-	for {
-		n, err := res.Body.Read(buf)
-		if n > 0 {
-			if len(resp.Chunks) < 2000 {
-				resp.Chunks = append(resp.Chunks, chunk{Ms: ms(), Bytes: n})
-			}
-			resp.BodyBytes += n
-			if len(resp.body) < probeMaxBytes {
-				resp.body = append(resp.body, buf[:min(n, probeMaxBytes-len(resp.body))]...)
-			}
-		}
-		if errors.Is(err, io.EOF) {
-			resp.Ended, resp.StoppedBy = true, "end"
-			break
-		}
-		if err != nil {
-			resp.StoppedBy = "duration"
-			break
-		}
-		if len(resp.body) >= probeMaxBytes {
-			resp.StoppedBy = "max-bytes"
-			break
-		}
-		if parseStream(resp.body, false).Dispatched >= cfg.maxEvents {
-			resp.StoppedBy = "max-events"
-			break
-		}
-	}
-	resp.EndMs = ms()
-	if len(resp.Chunks) > 0 {
-		resp.FirstMs = resp.Chunks[0].Ms
-	}
-	return nil
-}
-
 // traceServer records the trace of one implementation on the stream.
-func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config, i int, im impl, target string, types []string) ServerTrace {
+func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config, i int, im impl, target, pageOrigin string, types []string) ServerTrace {
 	st := ServerTrace{Impl: im.Name}
 	t, err := browser.newTab("trace/" + im.Name)
 	if err != nil {
@@ -442,13 +410,12 @@ func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config
 	}
 	defer t.close()
 	page := srv.harnessURL(i, im)
-	if cfg.pageOrigin == "stream" {
-		o := origin(target)
-		if err := t.serveAt(o, srv, cfg.impls); err != nil {
+	if pageOrigin != srv.URL {
+		if err := t.serveAt(pageOrigin, srv, cfg.impls); err != nil {
 			st.Error = err.Error()
 			return st
 		}
-		page = harnessURL(o, i, im)
+		page = harnessURL(pageOrigin, i, im)
 	}
 	st.Page = page
 	tr, err := runTrace(ctx, t, page, traceOptions{
@@ -475,6 +442,7 @@ func traceServer(ctx context.Context, browser *chromium, srv *local, cfg *config
 			st.Errors++
 		}
 	}
-	st.Problems = append(st.Problems, apiProblems(im, tr)...)
+	behaviour, fidelity := apiProblems(im, tr)
+	st.Problems = append(append(st.Problems, behaviour...), fidelity...)
 	return st
 }

@@ -12,7 +12,7 @@ async ({ url, durationMs, maxEvents, maxBytes }) => {
   const result = {
     ok: false, error: "", status: 0, statusText: "", url: "", redirected: false,
     responseType: "", headersMs: 0, chunks: [], bodyBytes: 0, ended: false,
-    endMs: 0, stoppedBy: "", body: "",
+    endMs: 0, stoppedBy: "", body: "", timedOut: false,
   };
   const controller = new AbortController();
   let timedOut = false;
@@ -83,6 +83,7 @@ async ({ url, durationMs, maxEvents, maxBytes }) => {
     result.body = btoa(binary);
   } catch (err) {
     result.error = timedOut ? `no response within ${durationMs} ms` : String(err);
+    result.timedOut = timedOut;
     result.endMs = ms();
   } finally {
     clearTimeout(timer);

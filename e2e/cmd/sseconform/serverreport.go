@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"path/filepath"
 	"slices"
 	"strings"
 )
@@ -21,31 +20,25 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 	fmt.Fprintf(w, "sseconform: %s, fetched from a page on %s (%s), %s\n", rep.URL, rep.PageOrigin, where, rep.Browser)
 	if resp.Status != 0 {
 		fmt.Fprintf(w, "  response: %d %s, Content-Type %q, headers after %.0f ms", resp.Status, resp.StatusText, resp.Header["content-type"], resp.HeadersMs)
-		if resp.ReadBy != "" {
+		switch resp.ReadBy {
+		case "page":
 			fmt.Fprintf(w, ", %d bytes in %d chunk(s)", resp.BodyBytes, len(resp.Chunks))
 			if resp.Ended {
 				fmt.Fprintf(w, ", ended after %.0f ms", resp.EndMs)
 			} else {
 				fmt.Fprintf(w, ", still open after %.0f ms (%s)", resp.EndMs, resp.StoppedBy)
 			}
-			if resp.ReadBy != "page" {
-				fmt.Fprintf(w, "; read by %s, since the page could not", resp.ReadBy)
-			}
+		case "":
+		default:
+			fmt.Fprintf(w, "; the page may not read the body, so the checks of the bytes read sseconform's own request (%d bytes)", resp.BodyBytes)
 		}
 		fmt.Fprintln(w)
 		fmt.Fprintf(w, "  stream: %d events, %d comments, %d lines\n", rep.Stream.Dispatched, rep.Stream.Comments, rep.Stream.Lines)
+		if d := rep.Direct; d != nil {
+			fmt.Fprintf(w, "  without compression, directly: %s\n", describeRead(d))
+		}
 		if r := rep.Resume; r != nil {
-			fmt.Fprintf(w, "  reconnection with Last-Event-ID: %s: ", r.LastEventID)
-			switch {
-			case r.Error != "":
-				fmt.Fprintf(w, "%s\n", r.Error)
-			case r.Status != 200:
-				fmt.Fprintf(w, "status %d\n", r.Status)
-			case r.Events == 0:
-				fmt.Fprintf(w, "no event\n")
-			default:
-				fmt.Fprintf(w, "first event with id %q\n", r.FirstID)
-			}
+			fmt.Fprintf(w, "  %s\n", describeResume(r))
 		}
 	} else {
 		fmt.Fprintf(w, "  no response: %s\n", resp.Error)
@@ -68,17 +61,47 @@ func printServerSummary(w io.Writer, rep *ServerReport, outDir string) {
 		fmt.Fprintln(w, "no problem found")
 	}
 	for _, f := range rep.Findings {
-		fmt.Fprintf(w, "%-7s %s: %s\n", strings.ToUpper(f.Severity), f.Code, f.Message)
+		fmt.Fprintf(w, "%-7s %s: %s\n", strings.ToUpper(f.Severity), f.ID, f.Message)
+		if len(f.Evidence) > 0 {
+			fmt.Fprintf(w, "        evidence: %s\n", evidenceText(f))
+		}
+		if f.Fix != "" && f.Severity != sevInfo {
+			fmt.Fprintf(w, "        fix: %s\n", f.Fix)
+		}
 	}
-	fmt.Fprintf(w, "%d errors, %d warnings, %d notes; reports: %s, %s\n",
-		rep.Counts["error"], rep.Counts["warning"], rep.Counts["info"],
-		filepath.Join(outDir, "sseconform-server.html"), filepath.Join(outDir, "sseconform-server.json"))
+	fmt.Fprintf(w, "%d errors, %d warnings, %d notes, %d info\n",
+		rep.Counts[sevError], rep.Counts[sevWarning], rep.Counts[sevNote], rep.Counts[sevInfo])
+	fmt.Fprintf(w, "reports in %s: sseconform-server.html, sseconform-server.json\n", absPath(outDir))
+}
+
+// describeResume says in one line what the reconnection with
+// Last-Event-ID got.
+func describeResume(r *Resume) string {
+	if r.LastEventID == "" {
+		return "reconnection with Last-Event-ID: not made: " + r.Unchecked
+	}
+	s := fmt.Sprintf("reconnection with Last-Event-ID: %s after %.0f ms away (a continuous client got %s meanwhile): ",
+		r.LastEventID, r.AwayMs, orNone(idList(r.Published)))
+	if re := r.Reconnection; re != nil && re.Status == 200 {
+		s += "first ids " + orNone(idList(firstIDs(re, 5)))
+	} else if re != nil {
+		s += describeRead(re)
+	}
+	if len(r.Repeated) > 0 {
+		s += "; repeated " + idList(r.Repeated)
+	}
+	if len(r.Lost) > 0 {
+		s += "; lost " + idList(r.Lost)
+	}
+	return s
 }
 
 // headerRow is one response header field for the HTML report.
 type headerRow struct{ Name, Value string }
 
-var serverTemplate = template.Must(template.New("server").Funcs(funcs).Parse(`<!doctype html>
+var serverTemplate = template.Must(template.New("server").Funcs(funcs).Funcs(template.FuncMap{
+	"describeRead": describeRead, "describeResume": describeResume,
+}).Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>sseconform: {{.R.URL}}</title>
 <style>` + css + `</style></head><body><main>
@@ -87,11 +110,14 @@ var serverTemplate = template.Must(template.New("server").Funcs(funcs).Parse(`<!
 <div class="cards">
 <div class="card">errors<b class="{{if index .R.Counts "error"}}bad{{else}}ok{{end}}">{{index .R.Counts "error"}}</b></div>
 <div class="card">warnings<b>{{index .R.Counts "warning"}}</b></div>
-<div class="card">notes<b>{{index .R.Counts "info"}}</b></div>
+<div class="card">notes<b>{{index .R.Counts "note"}}</b></div>
+<div class="card">info<b>{{index .R.Counts "info"}}</b></div>
 {{range .R.Traces}}<div class="card">{{.Impl}}<b>{{if .Error}}<span class="bad">failed</span>{{else}}{{.Opens}} open, {{.Messages}} messages, {{.Errors}} errors{{end}}</b></div>{{end}}
 </div>
 <h2>Findings</h2>
-{{range .R.Findings}}<section class="finding sev-{{.Severity}}"><b>{{.Severity}} · {{.Code}}</b><br>{{.Message}}</section>
+{{range .R.Findings}}<section class="finding sev-{{.Severity}}"><b>{{.Severity}} · {{.ID}}</b><br>{{.Message}}
+{{with .Evidence}}<table class="kv">{{range $k, $v := .}}<tr><th>{{$k}}</th><td>{{$v}}</td></tr>{{end}}</table>{{end}}
+{{if and .Fix (ne .Severity "info")}}<p class="desc">Fix: {{.Fix}}</p>{{end}}</section>
 {{else}}<p class="ok">No problem found.</p>{{end}}
 <h2>Response</h2>
 <table class="kv">
@@ -100,7 +126,8 @@ var serverTemplate = template.Must(template.New("server").Funcs(funcs).Parse(`<!
 {{with .Protocol}}<tr><th>protocol</th><td>{{.}}</td></tr>{{end}}
 <tr><th>timing</th><td>headers after {{printf "%.0f" .HeadersMs}} ms{{if .Chunks}}, first byte after {{printf "%.0f" .FirstMs}} ms{{end}}, {{.BodyBytes}} bytes in {{len .Chunks}} chunks, {{if .Ended}}ended{{else}}stopped ({{.StoppedBy}}){{end}} after {{printf "%.0f" .EndMs}} ms{{with .ReadBy}}; read by {{.}}{{end}}</td></tr>{{end}}
 {{range .Headers}}<tr><th>{{.Name}}</th><td>{{.Value}}</td></tr>{{end}}
-{{with .R.Resume}}<tr><th>reconnection</th><td>with Last-Event-ID: {{.LastEventID}} · {{if .Error}}{{.Error}}{{else if ne .Status 200}}status {{.Status}}{{else if .Events}}first event with id “{{.FirstID}}”{{else}}no event{{end}}</td></tr>{{end}}
+{{with .R.Direct}}<tr><th>direct request</th><td>without compression: {{describeRead .}}</td></tr>{{end}}
+{{with .R.Resume}}<tr><th>reconnection</th><td>{{describeResume .}}</td></tr>{{end}}
 </table>
 {{with .R.Stream.Events}}<h2>Events in the bytes</h2>
 <table class="diff"><thead><tr><th>type</th><th>data</th><th>lastEventId</th></tr></thead><tbody>

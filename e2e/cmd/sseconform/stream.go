@@ -24,6 +24,8 @@ type streamReport struct {
 	// ones only; Dispatched counts them all.
 	Events     []streamEvent `json:"events"`
 	Dispatched int           `json:"dispatched"`
+	// IDs counts the dispatched events that have a last event ID.
+	IDs int `json:"ids"`
 	// Types are the event types other than message, in order of first
 	// appearance.
 	Types []string `json:"types,omitempty"`
@@ -123,6 +125,9 @@ func parseStream(body []byte, ended bool) streamReport {
 					t = "message"
 				}
 				rep.Dispatched++
+				if lastID != "" {
+					rep.IDs++
+				}
 				if len(rep.Events) < keepEvents {
 					rep.Events = append(rep.Events, streamEvent{Type: t, Data: clip(d), ID: lastID})
 				}

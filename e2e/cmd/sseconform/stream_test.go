@@ -78,3 +78,23 @@ func TestSuggestField(t *testing.T) {
 		}
 	}
 }
+
+// TestEventTimes checks that each event gets the time of the chunk that
+// completes it, across CR, LF and CRLF split between chunks and a BOM.
+func TestEventTimes(t *testing.T) {
+	body := "\xEF\xBB\xBFid: 1\ndata: a\r\n\r\n: c\rdata: b\r\rid: 3\ndata: c\n\n"
+	// Chunks end after "\xEF", between the CR and LF of the first blank
+	// line, inside the third event, and at the end.
+	cuts := []int{1, 19, 38, len(body)}
+	var chunks []chunk
+	last := 0
+	for i, c := range cuts {
+		chunks = append(chunks, chunk{Ms: float64(10 * (i + 1)), Bytes: c - last})
+		last = c
+	}
+	got := fmt.Sprint(eventTimes([]byte(body), chunks))
+	const want = "[{1 20 a} {1 30 b} {3 40 c}]"
+	if got != want {
+		t.Errorf("events %s, want %s", got, want)
+	}
+}

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/chromedp/chromedp"
@@ -66,33 +68,78 @@ func runTrace(ctx context.Context, t *tab, harnessURL string, opts traceOptions,
 
 // apiProblems lists what is wrong with a trace whatever the stream: what
 // every EventSource must look like (HTML §9.2.2, "The EventSource
-// interface").
-func apiProblems(im impl, tr Trace) []string {
-	var p []string
+// interface"). It returns the problems of behaviour (values a page reads)
+// apart from those of object fidelity (what the objects are: the class of
+// the events, their target, EventTarget-ness, the resolved URL).
+func apiProblems(im impl, tr Trace) (behaviour, fidelity []string) {
 	if !tr.AllMessageEvents {
-		p = append(p, "a message event was not an instance of MessageEvent")
+		fidelity = append(fidelity, "a message event was not an instance of MessageEvent")
 	}
 	if !tr.AllTargetsSource {
-		p = append(p, "a message event had a target other than its EventSource")
+		fidelity = append(fidelity, "a message event had a target other than its EventSource")
 	}
 	api := tr.API
-	if api.InitialReadyState != 0 {
-		p = append(p, fmt.Sprintf("readyState after construction is %d, want 0 (CONNECTING)", api.InitialReadyState))
-	}
 	if !api.URLResolved {
-		p = append(p, "url is not the URL resolved against the document")
-	}
-	if api.WithCredentials {
-		p = append(p, "withCredentials is true, want false by default")
+		fidelity = append(fidelity, "url is not the URL resolved against the document")
 	}
 	if !api.IsEventTarget {
-		p = append(p, "the source is not an EventTarget")
+		fidelity = append(fidelity, "the source is not an EventTarget")
+	}
+	if api.InitialReadyState != 0 {
+		behaviour = append(behaviour, fmt.Sprintf("readyState after construction is %d, want 0 (CONNECTING)", api.InitialReadyState))
+	}
+	if api.WithCredentials {
+		behaviour = append(behaviour, "withCredentials is true, want false by default")
 	}
 	if want := []int{0, 1, 2, 0, 1, 2}; fmt.Sprint(api.Constants) != fmt.Sprint(want) {
-		p = append(p, fmt.Sprintf("CONNECTING, OPEN, CLOSED on the constructor and the instance are %v, want %v", api.Constants, want))
+		behaviour = append(behaviour, fmt.Sprintf("CONNECTING, OPEN, CLOSED on the constructor and the instance are %v, want %v", api.Constants, want))
 	}
 	if im.Kind == "wasm" && tr.NativeConstructed > 0 {
-		p = append(p, fmt.Sprintf("the page made %d native EventSource object(s): the polyfill must not use the browser's EventSource", tr.NativeConstructed))
+		behaviour = append(behaviour, fmt.Sprintf("the page made %d native EventSource object(s): the polyfill must not use the browser's EventSource", tr.NativeConstructed))
 	}
-	return p
+	return behaviour, fidelity
+}
+
+// checkImpls loads the harness page of each implementation but native
+// once, before any scenario runs, so that a script that does not load, or
+// that defines no constructor of the given name, fails the run once, at
+// the start, with the reason, rather than inside every scenario.
+func checkImpls(ctx context.Context, b *chromium, srv *local, impls []impl) error {
+	for i, im := range impls {
+		if im.Kind == "native" {
+			continue
+		}
+		if err := checkImpl(ctx, b, srv.harnessURL(i, im), im); err != nil {
+			return fmt.Errorf("-impl %s: %w", im.Name, err)
+		}
+	}
+	return nil
+}
+
+func checkImpl(ctx context.Context, b *chromium, page string, im impl) error {
+	t, err := b.newTab("check/" + im.Name)
+	if err != nil {
+		return err
+	}
+	defer t.close()
+	loadCtx, cancel := context.WithTimeout(t.ctx, 20*time.Second)
+	defer cancel()
+	stop := context.AfterFunc(ctx, cancel)
+	defer stop()
+	if err := chromedp.Do(loadCtx, chromedp.Navigate(page)); err != nil {
+		return fmt.Errorf("open %s: %w", page, err)
+	}
+	const loaded = `window.sseTrace ? sseTrace.loaded.then(() => "", (err) => String(err && err.message || err)) : "/trace.js did not load"`
+	why, err := chromedp.Run(loadCtx, chromedp.Evaluate[string](loaded, chromedp.EvalAwaitPromise))
+	if err != nil {
+		return err
+	}
+	if problems := t.pageProblems(); len(problems) > 0 {
+		why = strings.TrimPrefix(strings.Join(append(problems, why), "; "), "; ")
+		why = strings.TrimSuffix(why, "; ")
+	}
+	if why != "" {
+		return errors.New(why)
+	}
+	return nil
 }

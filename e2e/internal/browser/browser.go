@@ -89,8 +89,9 @@ type Browser interface {
 	Version() string
 	// NewTab opens a tab (its own window, so that it is never a hidden
 	// page) and calls onConsole with each console message and uncaught
-	// error of its pages until the tab is closed.
-	NewTab(ctx context.Context, onConsole func(ConsoleMessage)) (Tab, error)
+	// error of its pages until the tab is closed. With FreshContext, the
+	// tab has a context of its own.
+	NewTab(ctx context.Context, onConsole func(ConsoleMessage), opts ...TabOption) (Tab, error)
 	// Close ends the browser, every process it started, and removes its
 	// profile.
 	Close() error
@@ -111,6 +112,46 @@ type Tab interface {
 	// Close closes the tab; onConsole has had its last call when it
 	// returns.
 	Close() error
+}
+
+// A TabOption configures a tab that Browser.NewTab opens.
+type TabOption func(*tabOptions)
+
+type tabOptions struct {
+	fresh bool
+}
+
+func newTabOptions(opts []TabOption) tabOptions {
+	var o tabOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// FreshContext opens the tab in a context of its own, as on a first visit
+// to a site: its cookies, storage and HTTP cache start empty, no other tab
+// shares them, and closing the tab discards them. FreshContextMeans says
+// what the context is in each engine.
+func FreshContext() TabOption {
+	return func(o *tabOptions) { o.fresh = true }
+}
+
+// FreshContextMeans says what a tab of FreshContext is in engine e, for
+// reports that measure in one.
+func FreshContextMeans(e Engine) string {
+	switch e {
+	case Chromium:
+		return "a tab in a new browser context (DevTools Target.createBrowserContext): " +
+			"empty HTTP cache, code caches and storage, and a new renderer process"
+	case Firefox:
+		return "a window in a new user context (WebDriver BiDi browser.createUserContext): " +
+			"cookies, storage and HTTP cache of its own; Firefox may give it a content process " +
+			"that served another context, so caches that live in a process may not start empty"
+	case WebKit:
+		return webkitFreshMeans
+	}
+	return ""
 }
 
 // ErrNoPreload is Tab.Preload's error in an engine whose driver cannot run

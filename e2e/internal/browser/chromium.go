@@ -70,8 +70,13 @@ func (c *chromium) Engine() Engine  { return Chromium }
 func (c *chromium) Version() string { return c.version }
 func (c *chromium) Close() error    { c.stop(); return nil }
 
-func (c *chromium) NewTab(_ context.Context, onConsole func(ConsoleMessage)) (Tab, error) {
-	ctx, closeTab, err := headless.OpenTab(c.ctx, func(m chromedp.ConsoleMessage) { onConsole(fromChromedp(m)) })
+func (c *chromium) NewTab(_ context.Context, onConsole func(ConsoleMessage), opts ...TabOption) (Tab, error) {
+	var tabOpts []chromedp.ContextOption
+	if newTabOptions(opts).fresh {
+		// chromedp disposes of the browser context with the tab.
+		tabOpts = append(tabOpts, chromedp.WithNewBrowserContext())
+	}
+	ctx, closeTab, err := headless.OpenTab(c.ctx, func(m chromedp.ConsoleMessage) { onConsole(fromChromedp(m)) }, tabOpts...)
 	if err != nil {
 		return nil, err
 	}

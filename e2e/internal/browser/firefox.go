@@ -227,23 +227,50 @@ func (f *firefox) event(method string, params json.RawMessage) {
 	onConsole(m)
 }
 
-func (f *firefox) NewTab(ctx context.Context, onConsole func(ConsoleMessage)) (Tab, error) {
+func (f *firefox) NewTab(ctx context.Context, onConsole func(ConsoleMessage), opts ...TabOption) (Tab, error) {
+	// A window of its own: a tab behind another is a hidden page.
+	params := map[string]any{"type": "window"}
+	userContext := ""
+	if newTabOptions(opts).fresh {
+		// A user context (a container, in Firefox's terms) has its own
+		// cookies, storage and HTTP cache (WebDriver BiDi, "The browser
+		// module").
+		var uc struct {
+			UserContext string `json:"userContext"`
+		}
+		if err := f.conn.call(ctx, "browser.createUserContext", map[string]any{}, &uc); err != nil {
+			return nil, fmt.Errorf("open a tab: %w", err)
+		}
+		userContext = uc.UserContext
+		params["userContext"] = userContext
+	}
 	var created struct {
 		Context string `json:"context"`
 	}
-	// A window of its own: a tab behind another is a hidden page.
-	if err := f.conn.call(ctx, "browsingContext.create", map[string]any{"type": "window"}, &created); err != nil {
+	if err := f.conn.call(ctx, "browsingContext.create", params, &created); err != nil {
+		if userContext != "" {
+			f.removeUserContext(userContext)
+		}
 		return nil, fmt.Errorf("open a tab: %w", err)
 	}
 	f.mu.Lock()
 	f.consoles[created.Context] = onConsole
 	f.mu.Unlock()
-	return &firefoxTab{browser: f, context: created.Context}, nil
+	return &firefoxTab{browser: f, context: created.Context, userContext: userContext}, nil
+}
+
+// removeUserContext discards a user context and closes its tabs.
+func (f *firefox) removeUserContext(id string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return f.conn.call(ctx, "browser.removeUserContext", map[string]any{"userContext": id}, nil)
 }
 
 type firefoxTab struct {
 	browser *firefox
 	context string
+	// userContext is the user context the tab has to itself, or "".
+	userContext string
 }
 
 func (t *firefoxTab) Navigate(ctx context.Context, url string) error {
@@ -298,6 +325,9 @@ func (t *firefoxTab) Close() error {
 	t.browser.mu.Unlock()
 	if isBiDiError(err, "no such frame") {
 		err = nil
+	}
+	if t.userContext != "" {
+		err = errors.Join(err, t.browser.removeUserContext(t.userContext))
 	}
 	return err
 }

@@ -50,6 +50,9 @@ type webkit struct {
 	slots   chan *webkitSlot // the sessions no tab uses
 	all     []*webkitSlot
 	opts    Options
+	// driverPath, mini and displayName start more sessions: a tab of
+	// FreshContext has one of its own.
+	driverPath, mini, displayName string
 }
 
 // A webkitSlot is one driver and its session.
@@ -67,7 +70,7 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &webkit{slots: make(chan *webkitSlot, opts.Tabs), opts: opts}
+	w := &webkit{slots: make(chan *webkitSlot, opts.Tabs), opts: opts, driverPath: driverPath, mini: mini}
 	display := os.Getenv("DISPLAY")
 	if !opts.Headful || display == "" {
 		w.display, err = startXvfb(opts.Log)
@@ -76,6 +79,7 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 		}
 		display = w.display.display
 	}
+	w.displayName = display
 	type started struct {
 		slot *webkitSlot
 		caps map[string]any
@@ -84,7 +88,7 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 	results := make(chan started, opts.Tabs)
 	for range opts.Tabs {
 		go func() {
-			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, opts.Log)
+			slot, caps, err := startWebKitSlot(ctx, driverPath, mini, display, webkitArgs, opts.Log)
 			results <- started{slot, caps, err}
 		}()
 	}
@@ -106,8 +110,20 @@ func startWebKit(ctx context.Context, opts Options) (Browser, error) {
 	return w, nil
 }
 
-// startWebKitSlot starts a driver on a free port and makes its session.
-func startWebKitSlot(ctx context.Context, driverPath, mini, display string, onLine func(string)) (*webkitSlot, map[string]any, error) {
+// webkitArgs are MiniBrowser's arguments in the pool's sessions, and
+// webkitFreshArgs in the session of a tab of FreshContext.
+var (
+	webkitArgs      = []string{"--automation"}
+	webkitFreshArgs = []string{"--automation", "--private"}
+)
+
+// webkitFreshMeans is FreshContextMeans(WebKit).
+const webkitFreshMeans = "a new WebDriver session of its own: a new MiniBrowser (UI, web and network processes) " +
+	"in private browsing, whose cookies, storage and HTTP cache are in memory and start empty"
+
+// startWebKitSlot starts a driver on a free port and makes its session,
+// in which MiniBrowser runs with args.
+func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args []string, onLine func(string)) (*webkitSlot, map[string]any, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, nil, err
@@ -141,7 +157,7 @@ func startWebKitSlot(ctx context.Context, driverPath, mini, display string, onLi
 		"acceptInsecureCerts": true,
 		"webkitgtk:browserOptions": map[string]any{
 			"binary": mini,
-			"args":   []string{"--automation"},
+			"args":   args,
 		},
 	})
 	if err != nil {
@@ -179,7 +195,16 @@ func (w *webkit) Close() error {
 	return nil
 }
 
-func (w *webkit) NewTab(ctx context.Context, onConsole func(ConsoleMessage)) (Tab, error) {
+func (w *webkit) NewTab(ctx context.Context, onConsole func(ConsoleMessage), opts ...TabOption) (Tab, error) {
+	if newTabOptions(opts).fresh {
+		// A session has one data store, shared by its windows, so a
+		// fresh context is a session of its own, outside the pool.
+		slot, _, err := startWebKitSlot(ctx, w.driverPath, w.mini, w.displayName, webkitFreshArgs, w.opts.Log)
+		if err != nil {
+			return nil, fmt.Errorf("open a tab: %w", err)
+		}
+		return &webkitTab{browser: w, slot: slot, onConsole: onConsole, own: true}, nil
+	}
 	select {
 	case slot := <-w.slots:
 		return &webkitTab{browser: w, slot: slot, onConsole: onConsole}, nil
@@ -192,6 +217,7 @@ type webkitTab struct {
 	browser   *webkit
 	slot      *webkitSlot
 	onConsole func(ConsoleMessage)
+	own       bool       // the session is the tab's own, not the pool's
 	mu        sync.Mutex // one command at a time: a session has one current window
 }
 
@@ -246,18 +272,17 @@ func (t *webkitTab) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	t.drainConsole(ctx)
+	if t.own {
+		t.slot.close()
+		return nil
+	}
 	err := t.slot.driver.navigate(ctx, "about:blank")
 	if err != nil {
 		// A session that cannot leave its page is not fit for another
 		// test: start a new one in its place.
 		t.slot.close()
-		driverPath, _ := FindWebKitDriver()
-		mini, _ := FindMiniBrowser()
-		display := os.Getenv("DISPLAY")
-		if t.browser.display != nil {
-			display = t.browser.display.display
-		}
-		slot, _, startErr := startWebKitSlot(ctx, driverPath, mini, display, t.browser.opts.Log)
+		b := t.browser
+		slot, _, startErr := startWebKitSlot(ctx, b.driverPath, b.mini, b.displayName, webkitArgs, b.opts.Log)
 		if startErr != nil {
 			return fmt.Errorf("close a tab: %v; and no new session: %w", err, startErr)
 		}
