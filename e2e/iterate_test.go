@@ -331,3 +331,45 @@ func TestIterateSlowConsumerHeartbeat(t *testing.T) {
 		t.Errorf("the loop took %d events with errors %q; want %d and none", res.Taken, res.Errors, n)
 	}
 }
+
+// TestIterateTwoLoops checks two loops over one source: each gets every
+// event, in order, as objects of its own; when one breaks, the source
+// closes and the other loop ends normally (with the events it took by
+// then, which may be more or fewer: close() drops what it had not taken).
+func TestIterateTwoLoops(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "wasm.html")
+	session := newSession(t)
+	type twoLoops struct {
+		A          []string `json:"a"`
+		B          []string `json:"b"`
+		BEnded     bool     `json:"bEnded"`
+		Distinct   bool     `json:"distinct"`
+		ReadyState int      `json:"readyState"`
+	}
+	res := evaluate[twoLoops](t, ctx, `(async () => {
+		const source = new WasmEventSource(`+js(sessionURL("/sse/counter", session, "total", "1000", "per", "1000", "gap", "10"))+`);
+		const a = [], b = [], objectsA = [], objectsB = [];
+		let bEnded = false;
+		const loopB = (async () => {
+			for await (const m of source) { b.push(m.data); objectsB.push(m); }
+			bEnded = true;
+		})();
+		for await (const m of source) {
+			a.push(m.data);
+			objectsA.push(m);
+			if (a.length === 5) break;
+		}
+		await loopB;
+		const distinct = objectsA.every((m, i) => objectsB[i] !== m);
+		return {a, b, bEnded, distinct, readyState: source.readyState};
+	})()`)
+	t.Logf("%+v", res)
+	want := []string{"1", "2", "3", "4", "5"}
+	if !slices.Equal(res.A, want) || len(res.B) == 0 || !slices.Equal(res.B, numbers(len(res.B))) || !res.BEnded || !res.Distinct || res.ReadyState != 2 {
+		t.Errorf("two loops: %+v; want the first to get 1 to 5 and the second 1 to some n, in order, as objects of their own, the second to end when the first breaks, CLOSED", res)
+	}
+	if reqs := waitInactive(t, session, 1); len(reqs) != 1 || !reqs[0].Aborted {
+		t.Errorf("requests %s; want one, aborted", requestsString(reqs))
+	}
+}

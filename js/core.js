@@ -656,7 +656,7 @@ function eventSourceWasm(setup) {
 
   // WasmEventSource's ways into an Iteration, and an Iteration's back into
   // its source, set by the classes' static blocks.
-  let iterationPush, iterationWake, iterationFull, iterationEnd, leaveSource, drainedSource;
+  let iterationPush, iterationFull, iterationEnd, leaveSource, drainedSource;
 
   // The %AsyncIteratorPrototype% of ECMAScript, whose @@asyncIterator
   // returns this.
@@ -673,14 +673,19 @@ function eventSourceWasm(setup) {
     return err;
   }
 
-  // An Iteration is the iterator of one for await loop over a source: a
-  // queue of the messages the source has pushed and the loop has not yet
-  // taken, and the loop's pending next() calls.
+  // An Iteration is the iterator of one for await loop over a source: the
+  // batches the source has handed it and the loop has not yet taken all
+  // of, and the loop's pending next() calls. A batch is the source's
+  // split batch as it is, {fields, end, origin, count, data} (see
+  // #dispatch): the hand-off costs one push per batch, and next() makes
+  // each message from its fields as the loop takes it.
   class Iteration {
     #source;
-    #queue = [];
-    #head = 0; // the queue's first untaken message
-    #data = 0; // the UTF-16 code units of data in the queue
+    #queue = []; // batches
+    #head = 0; // the queue's first batch not wholly taken
+    #pos = 1; // the fields index of that batch's next record
+    #count = 0; // the events waiting
+    #data = 0; // the UTF-16 code units of their data
     #waiting = []; // the {resolve, reject} of next() calls that found the queue empty
     #ended = false;
     #failure = null; // thrown once the queue is empty
@@ -690,7 +695,7 @@ function eventSourceWasm(setup) {
     }
 
     next() {
-      if (this.#head < this.#queue.length) return Promise.resolve(this.#take());
+      if (this.#count > 0) return Promise.resolve(this.#take());
       if (this.#ended) return this.#finish();
       return new Promise((resolve, reject) => {
         this.#waiting.push({ resolve, reject });
@@ -710,19 +715,40 @@ function eventSourceWasm(setup) {
       return Promise.resolve({ value, done: true });
     }
 
+    // #take returns the next message as an iterator result; #count must
+    // be more than 0. Records of an empty type are changes of state (see
+    // wasm/batch), which the loop does not see.
     #take() {
-      const value = this.#queue[this.#head];
+      for (;;) {
+        const batch = this.#queue[this.#head];
+        const fields = batch.fields;
+        while (this.#pos < batch.end) {
+          const i = this.#pos;
+          this.#pos = i + 3;
+          const type = fields[i];
+          if (type === "") continue;
+          const data = fields[i + 1];
+          this.#count--;
+          this.#data -= data.length;
+          if (this.#pos >= batch.end) this.#shift();
+          drainedSource(this.#source);
+          return { value: { type, data, lastEventId: fields[i + 2], origin: batch.origin }, done: false };
+        }
+        this.#shift();
+      }
+    }
+
+    // #shift moves on to the next batch.
+    #shift() {
       this.#queue[this.#head++] = undefined;
-      this.#data -= value.data.length;
+      this.#pos = 1;
       if (this.#head === this.#queue.length) {
         this.#queue = [];
         this.#head = 0;
-      } else if (this.#head >= 1024 && this.#head * 2 >= this.#queue.length) {
+      } else if (this.#head >= 64 && this.#head * 2 >= this.#queue.length) {
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
-      drainedSource(this.#source);
-      return { value, done: false };
     }
 
     #finish() {
@@ -737,6 +763,8 @@ function eventSourceWasm(setup) {
     #drop() {
       this.#queue = [];
       this.#head = 0;
+      this.#pos = 1;
+      this.#count = 0;
       this.#data = 0;
     }
 
@@ -744,7 +772,7 @@ function eventSourceWasm(setup) {
     // once it is empty and the loop has ended, with the end.
     #settleWaiting() {
       while (this.#waiting.length > 0) {
-        if (this.#head < this.#queue.length) {
+        if (this.#count > 0) {
           this.#waiting.shift().resolve(this.#take());
         } else if (this.#ended) {
           this.#waiting.shift().resolve(this.#finish());
@@ -755,15 +783,14 @@ function eventSourceWasm(setup) {
     }
 
     static {
-      iterationPush = (it, message) => {
+      iterationPush = (it, batch) => {
         if (it.#ended) return; // it ended in this batch (return() from a listener)
-        it.#queue.push(message);
-        it.#data += message.data.length;
-      };
-      iterationWake = (it) => {
+        it.#queue.push(batch);
+        it.#count += batch.count;
+        it.#data += batch.data;
         if (it.#waiting.length > 0) it.#settleWaiting();
       };
-      iterationFull = (it) => it.#queue.length - it.#head >= ITERATION_EVENTS || it.#data >= ITERATION_DATA;
+      iterationFull = (it) => it.#count >= ITERATION_EVENTS || it.#data >= ITERATION_DATA;
       // The source closed: by close(), which drops what the loop has not
       // taken, as close() drops events not yet dispatched; or for good
       // after an error event, and then the loop takes what is queued
@@ -1205,9 +1232,14 @@ function eventSourceWasm(setup) {
       const init = { data: "", lastEventId: this.#lastEventId, origin: this.#origin };
       const iterators = this.#iterators;
       // Which types need a MessageEvent: all of them, unless a loop runs;
-      // then those a listener was added for (see addEventListener).
+      // then those a listener was added for (see addEventListener). Loops
+      // get the batch itself once it is dispatched, with its count of
+      // events and of data.
       const listened = iterators ? this.#listened : null;
-      for (let i = 1; i < fields.length; i += 3) {
+      let count = 0;
+      let data = 0;
+      let i = 1;
+      for (; i < fields.length; i += 3) {
         let type = fields[i];
         if (type === "") {
           if (fields[i + 1] === "retry") this.#reconnectionTime = Number(fields[i + 2]);
@@ -1220,24 +1252,20 @@ function eventSourceWasm(setup) {
         if (id !== init.lastEventId) this.#lastEventId = init.lastEventId = id;
         init.data = fields[i + 1];
         if (iterators) {
-          if (iterators.length === 1) {
-            iterationPush(iterators[0], { type, data: init.data, lastEventId: init.lastEventId, origin: init.origin });
-          } else {
-            for (let k = 0; k < iterators.length; k++) {
-              iterationPush(iterators[k], { type, data: init.data, lastEventId: init.lastEventId, origin: init.origin });
-            }
-          }
+          count++;
+          data += init.data.length;
           if (!listened.has(type)) continue;
         }
         this.dispatchEvent(new MessageEvent(type, init));
       }
-      if (iterators) {
-        // A loop that queued more than it may hold stops the reads until
-        // it catches up (readOn, #unstall).
+      if (iterators && count > 0) {
+        const batch = { fields, end: i, origin: init.origin, count, data };
         const port = this.#port;
         for (let k = 0; k < iterators.length; k++) {
           const it = iterators[k];
-          iterationWake(it);
+          iterationPush(it, batch);
+          // A loop that has more waiting than it may hold stops the reads
+          // until it catches up (readOn, #unstall).
           if (iterationFull(it) && port && !port.stalled && this.#readyState !== CLOSED) {
             port.stalled = true;
             // The silence that follows is the page's: no heartbeat
