@@ -728,10 +728,12 @@ function eventSourceWasm(setup) {
           const type = fields[i];
           if (type === "") continue;
           const data = fields[i + 1];
+          const wasFull = this.#count >= ITERATION_EVENTS || this.#data >= ITERATION_DATA;
           this.#count--;
           this.#data -= data.length;
           if (this.#pos >= batch.end) this.#shift();
-          drainedSource(this.#source);
+          // The source may have held back its reads for this loop.
+          if (wasFull && this.#count < ITERATION_EVENTS && this.#data < ITERATION_DATA) drainedSource(this.#source);
           return { value: { type, data, lastEventId: fields[i + 2], origin: batch.origin }, done: false };
         }
         this.#shift();
