@@ -135,7 +135,8 @@ func TestIterateFatalErrors(t *testing.T) {
 }
 
 // TestIterateEnds checks how a loop ends without an error: close() in its
-// body ends it (dropping events not yet taken); break closes the source and
+// body ends it (dropping events not yet taken), as does aborting the
+// source's signal; break closes the source and
 // aborts its request; return() on the iterator does the same; a loop over a
 // closed source ends at once; a source from a stream ends the loop
 // normally when the stream ends.
@@ -151,11 +152,19 @@ func TestIterateEnds(t *testing.T) {
 	if got := res.data(); !slices.Equal(got, []string{"1", "2", "3"}) || res.Thrown != nil || res.ReadyState != 2 || len(res.Errors) != 0 {
 		t.Errorf("close(): %+v; want 1, 2, 3, no throw, no error event, CLOSED", res)
 	}
+	res = evaluate[iterated](t, ctx, iterateJS(`(() => {
+		const controller = new AbortController();
+		window.abortLoop = () => controller.abort();
+		return new WasmEventSource(`+js(sessionURL("/sse/counter", session+"-abort", "total", "1000", "per", "1000", "gap", "20"))+`, {signal: controller.signal});
+	})()`, `if (messages.length === 3) abortLoop();`))
+	if got := res.data(); !slices.Equal(got, []string{"1", "2", "3"}) || res.Thrown != nil || res.ReadyState != 2 || len(res.Errors) != 0 {
+		t.Errorf("signal aborted: %+v; want 1, 2, 3, no throw, no error event, CLOSED", res)
+	}
 	res = evaluate[iterated](t, ctx, iterateJS(counter(session+"-break"), `if (messages.length === 3) break;`))
 	if got := res.data(); !slices.Equal(got, []string{"1", "2", "3"}) || res.Thrown != nil || res.ReadyState != 2 || len(res.Errors) != 0 {
 		t.Errorf("break: %+v; want 1, 2, 3, no throw, no error event, CLOSED", res)
 	}
-	for _, s := range []string{session + "-close", session + "-break"} {
+	for _, s := range []string{session + "-close", session + "-abort", session + "-break"} {
 		if reqs := waitInactive(t, s, 1); len(reqs) != 1 || !reqs[0].Aborted {
 			t.Errorf("%s: the server saw %s; want one request, aborted", s, requestsString(reqs))
 		}
