@@ -242,7 +242,7 @@ export declare class WasmEventSource extends EventTarget {
    * source; close() ends the loop; a fatal error makes it throw a
    * WasmEventSourceIterationError.
    */
-  [Symbol.asyncIterator](): AsyncIterableIterator<WasmEventSourceMessage, undefined, undefined>;
+  [Symbol.asyncIterator](): AsyncIterableIterator<WasmEventSourceMessage>;
 }
 
 /** WasmEventSource.ready */
