@@ -165,7 +165,8 @@ deps:
 
 fuzz:
 	$(GO) test -run '^$$' -fuzz FuzzDecoder -fuzztime $(FUZZTIME) ./wasm/sse
-	$(GO) test -run '^$$' -fuzz FuzzSource -fuzztime $(FUZZTIME) ./wasm/conn
+	$(GO) test -run '^$$' -fuzz 'FuzzSource$$' -fuzztime $(FUZZTIME) ./wasm/conn
+	$(GO) test -run '^$$' -fuzz FuzzSourcePaused -fuzztime $(FUZZTIME) ./wasm/conn
 
 # soak is the long form of e2e/faults_test.go's TestFaultSoak: 1,000,000
 # events instead of 100,000, through native EventSource too.

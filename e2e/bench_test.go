@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -15,15 +16,19 @@ type benchRun struct {
 // TestBenchAdapters runs the adapters that `make bench` measures without
 // npm (wasm, native and the two floors) through a short stream of the bench
 // page, so that a broken adapter fails here rather than in a long run. The
-// page checks the count and the length of every event's data. Speed is not
+// page checks the count and the length of every event's data. wasm runs
+// twice: with its listener, and through for await (the iterate workloads). Speed is not
 // asserted: that is make bench's job.
 func TestBenchAdapters(t *testing.T) {
 	t.Parallel()
 	if env.polyfillErr != nil {
 		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
 	}
-	for _, impl := range []string{"wasm", "native", "floor", "event-floor"} {
-		t.Run(impl, func(t *testing.T) {
+	for _, name := range []string{"wasm", "native", "floor", "event-floor", "wasm-iterate"} {
+		// wasm-iterate is wasm's adapter through for await, as the
+		// iterate workloads run it.
+		impl, iterate := strings.CutSuffix(name, "-iterate")
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			page := "/bench/bench.html?impl=" + impl
 			if impl == "wasm" {
@@ -34,8 +39,8 @@ func TestBenchAdapters(t *testing.T) {
 			const n, size = 3000, 100
 			got := evaluate[benchRun](t, ctx, fmt.Sprintf(`(async () => {
 				await ssebench.loaded;
-				return ssebench.throughput({url: "/sse/bench?n=%d&size=%d", n: %d, size: %d, stallMs: 10000});
-			})()`, n, size, n, size))
+				return ssebench.throughput({url: "/sse/bench?n=%d&size=%d", n: %d, size: %d, stallMs: 10000, iterate: %v});
+			})()`, n, size, n, size, iterate))
 			if got.Error != nil || got.Events != n || got.Bad != 0 {
 				errText := "none"
 				if got.Error != nil {

@@ -531,21 +531,26 @@ func TestPackageTypeResolution(t *testing.T) {
 	attw := filepath.Join(installNpmTools(t), ".bin", "attw")
 	t.Parallel()
 
-	// The report goes to a file: Node writes to a pipe asynchronously, and
-	// attw's process.exit() cuts what is still unwritten (at 64 KiB).
-	reportFile, err := os.Create(filepath.Join(t.TempDir(), "attw.json"))
+	// attw's report goes to a file: Node's process.exit() cuts output to a
+	// pipe at 64 KiB, and the report is longer.
+	out, err := os.Create(filepath.Join(t.TempDir(), "attw.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer reportFile.Close()
+	defer out.Close()
 	cmd := exec.Command(attw, tgz, "--format", "json")
 	var stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = reportFile, &stderr
+	cmd.Stdout, cmd.Stderr = out, &stderr
 	err = cmd.Run()
 	// attw exits with 1 when it reports a problem, which may be an accepted one.
 	if exit := (*exec.ExitError)(nil); err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 1) {
 		t.Fatalf("attw %s: %v\n%s", tgz, err, stderr.String())
 	}
+	written, err := os.ReadFile(out.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := bytes.NewBuffer(written)
 	var report struct {
 		Analysis struct {
 			Entrypoints map[string]struct {
@@ -554,12 +559,8 @@ func TestPackageTypeResolution(t *testing.T) {
 			Problems []map[string]any `json:"problems"`
 		} `json:"analysis"`
 	}
-	stdout, err := os.ReadFile(reportFile.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(stdout, &report); err != nil {
-		t.Fatalf("attw's report: %v\n%s%s", err, stdout, stderr.String())
+	if err := json.Unmarshal(stdout.Bytes(), &report); err != nil {
+		t.Fatalf("attw's report: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 
 	for _, p := range report.Analysis.Problems {

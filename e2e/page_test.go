@@ -252,6 +252,7 @@ func newSession(t *testing.T) string {
 // GET /sse/session/{id} reports it (server/refserver).
 type SessionRequest struct {
 	Path     string `json:"path"`
+	Query    string `json:"query"` // the raw query, as sent
 	Scenario string `json:"scenario"`
 	Method   string `json:"method"`
 	// Header has the first value of each request header, by its canonical

@@ -53,6 +53,7 @@ type workerReport struct {
 			WasmFetches     []string `json:"wasmFetches"`
 			SameAfterReload bool     `json:"sameAfterReload"`
 		} `json:"ready"`
+		Hidden *thrown `json:"hidden"`
 	} `json:"results"`
 	Errors map[string]string `json:"errors"`
 }
@@ -108,6 +109,7 @@ func runWorkerChecks(t *testing.T, ctx context.Context, kind string) {
 		"headers":  map[string]string{"url": sessionURL("/sse/counter", sessions["headers"], "total", "2", "per", "1", "retry", "10"), "header": header},
 		"relative": map[string]any{"url": relative, "messages": 2},
 		"ready":    map[string]string{},
+		"hidden":   map[string]string{"url": "/sse/echo"},
 	}
 	r := evaluate[workerReport](t, ctx, `workerRun(`+js(kind)+`, `+js(checks)+`)`)
 	for name, err := range r.Errors {
@@ -224,6 +226,14 @@ func runWorkerChecks(t *testing.T, ctx context.Context, kind string) {
 		if reqs := fetchSession(t, sessions["relative"]); len(reqs) == 0 || reqs[0].Path != "/sse/counter" {
 			t.Errorf("the server saw no request to /sse/counter of the relative URL: %s", requestsString(reqs))
 		}
+	}
+
+	// A worker has no document to be hidden: pauseWhenHidden is a
+	// TypeError there (README, "Hidden pages").
+	if h := res.Hidden; h == nil {
+		t.Error("the hidden check gave no result")
+	} else if h.Name != "TypeError" || !strings.Contains(h.Message, "pauseWhenHidden") {
+		t.Errorf("pauseWhenHidden in a worker threw %s %q; want a TypeError naming the option", h.Name, h.Message)
 	}
 
 	if rd := res.Ready; rd == nil {

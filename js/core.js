@@ -351,7 +351,34 @@ function eventSourceWasm(setup) {
       if (typeof init.fetch !== "function") throw optionError("fetch must be a function.");
       o.fetch = init.fetch;
     }
+    if (init.signal !== undefined && init.signal !== null) {
+      if (!isAbortSignal(init.signal)) throw optionError(`signal must be an AbortSignal, not ${show(init.signal)}.`);
+      o.signal = init.signal;
+    }
+    if (init.lastEventIdQueryParameter !== undefined) {
+      const name = init.lastEventIdQueryParameter;
+      if (typeof name !== "string" || name === "") {
+        throw optionError(`lastEventIdQueryParameter must be a non-empty string, not ${show(name)}.`);
+      }
+      o.lastEventIdQueryParameter = name;
+    }
+    if (init.pauseWhenHidden !== undefined) {
+      o.pauseWhenHidden = number(init.pauseWhenHidden, "pauseWhenHidden");
+      const doc = globalThis.document;
+      if (!doc || typeof doc.addEventListener !== "function" || typeof doc.visibilityState !== "string") {
+        // A worker has no page to hide; the option would never act.
+        throw optionError(`pauseWhenHidden ${String(init.pauseWhenHidden)} needs a document with a visibilityState, and this scope has none (a worker cannot tell whether a page is hidden).`);
+      }
+    }
     return o;
+  }
+
+  // isAbortSignal tells an AbortSignal, also one from another realm (a
+  // frame), by its brand.
+  function isAbortSignal(value) {
+    if (typeof AbortSignal === "function" && value instanceof AbortSignal) return true;
+    return typeof value === "object" && Object.prototype.toString.call(value) === "[object AbortSignal]" &&
+      typeof value.aborted === "boolean" && typeof value.addEventListener === "function";
   }
 
   // --- Requests ----------------------------------------------------------
@@ -401,7 +428,10 @@ function eventSourceWasm(setup) {
       headers = new Headers(headers);
     }
     if (!headers.has("Accept")) headers.set("Accept", "text/event-stream");
-    if (lastEventId !== "") headers.set("Last-Event-ID", byteString(lastEventId));
+    if (lastEventId !== "") {
+      if (o.lastEventIdQueryParameter) url = withQueryParameter(url, o.lastEventIdQueryParameter, lastEventId);
+      else headers.set("Last-Event-ID", byteString(lastEventId));
+    }
     const init = {
       method: o.method,
       headers,
@@ -420,6 +450,45 @@ function eventSourceWasm(setup) {
       headers: response.headers,
       body: response.body && eagerBody(response.body),
     };
+  }
+
+  // withQueryParameter returns url with the query parameter name set to
+  // value, for lastEventIdQueryParameter: the first parameter of that name
+  // takes the new value in its place, later ones go, and if there was none
+  // it comes last. Everything else in the URL stays as it was written
+  // (URLSearchParams would re-encode the whole query). A name is compared
+  // as application/x-www-form-urlencoded decodes it; the value is sent as
+  // percent-encoded UTF-8, as the Last-Event-ID header would carry it
+  // (HTML §9.2.3), lone surrogates as U+FFFD.
+  function withQueryParameter(url, name, value) {
+    const u = new URL(url);
+    const wellFormed = (s) => (s.toWellFormed ? s.toWellFormed() : s);
+    const pair = `${encodeURIComponent(wellFormed(name))}=${encodeURIComponent(wellFormed(value))}`;
+    const parts = [];
+    let placed = false;
+    for (const part of u.search.slice(1).split("&")) {
+      if (part === "") continue;
+      if (formName(part) === name) {
+        if (!placed) parts.push(pair);
+        placed = true;
+      } else {
+        parts.push(part);
+      }
+    }
+    if (!placed) parts.push(pair);
+    u.search = `?${parts.join("&")}`;
+    return u.href;
+  }
+
+  // formName decodes the name of one name=value part of a query.
+  function formName(part) {
+    const eq = part.indexOf("=");
+    const raw = (eq < 0 ? part : part.slice(0, eq)).replace(/\+/g, " ");
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
   }
 
   // The most bytes eagerBody holds before it waits for the module to catch up.
@@ -501,19 +570,29 @@ function eventSourceWasm(setup) {
   // call into WebAssembly, where a Go callback would cost tens of
   // microseconds. onError, a Go callback, gets the reason a read failed.
   // Each call ends in one of the two, in a later microtask. dispatch is the
-  // source's, for the batches that readDone leaves.
-  function readInto(reader, address, capacity, id, onError, dispatch) {
+  // source's port: its dispatch, for the batches that readDone leaves.
+  function readInto(reader, address, capacity, id, onError, port) {
     const rest = unread.get(reader);
     if (rest) {
       unread.delete(reader);
-      queueMicrotask(() => done(reader, id, onError, dispatch, copyIn(reader, rest, address, capacity)));
+      queueMicrotask(() => done(reader, id, onError, port, copyIn(reader, rest, address, capacity)));
       return;
     }
     reader.read().then(({ done: end, value }) => {
       let n = END_OF_BODY;
       if (!end) n = value instanceof Uint8Array ? copyIn(reader, value, address, capacity) : INVALID_CHUNK;
-      done(reader, id, onError, dispatch, n);
+      done(reader, id, onError, port, n);
     }, onError);
+  }
+
+  // readOn is readInto, unless a for await loop of the source has more
+  // events waiting than it may hold (port.stalled): then the read waits
+  // until the loop catches up or the source closes (#unstall). The module
+  // meanwhile waits for the read; the response body waits in eagerBody,
+  // and once that is full, in the network's flow control.
+  function readOn(reader, address, capacity, id, onError, port) {
+    if (port.stalled) port.resume = () => readInto(reader, address, capacity, id, onError, port);
+    else readInto(reader, address, capacity, id, onError, port);
   }
 
   // What readDone asks for once it returns, as bits of its result
@@ -531,7 +610,7 @@ function eventSourceWasm(setup) {
   // read set a timer, kick lets it run, so that the timer gets its
   // setTimeout. wasm_exec.js notices that the program exited only after
   // its own calls into it, so after this one done tells it.
-  function done(reader, id, onError, dispatch, n) {
+  function done(reader, id, onError, port, n) {
     if (!go || goRuntime.exited) return;
     const asked = readDone(id, n);
     if (goRuntime.exited) {
@@ -550,12 +629,12 @@ function eventSourceWasm(setup) {
     const readCap = nextView[3];
     if (asked & NEXT_KICK) go.kick();
     try {
-      if (asked & NEXT_BATCH) dispatch(batchAt, batchLen);
+      if (asked & NEXT_BATCH) port.dispatch(batchAt, batchLen);
     } finally {
       // The module counts on this read, even if a handler closed the
       // source: the aborted request ends it, and the module lets go of the
       // connection then.
-      if (asked & NEXT_READ) readInto(reader, readAt, readCap, id, onError, dispatch);
+      if (asked & NEXT_READ) readOn(reader, readAt, readCap, id, onError, port);
     }
   }
 
@@ -565,6 +644,170 @@ function eventSourceWasm(setup) {
     if (n < chunk.byteLength) unread.set(reader, chunk.subarray(n));
     return n;
   }
+
+  // --- Async iteration ---------------------------------------------------
+
+  // The most events, and UTF-16 code units of their data, that one for
+  // await loop may have waiting before its source stops reading: a batch
+  // (one read, at most 256 KiB) may take it past either, and the source then
+  // reads on only once the loop is below both again.
+  const ITERATION_EVENTS = 10000;
+  const ITERATION_DATA = 8 << 20;
+
+  // WasmEventSource's ways into an Iteration, and an Iteration's back into
+  // its source, set by the classes' static blocks.
+  let iterationPush, iterationFull, iterationEnd, leaveSource, drainedSource;
+
+  // The %AsyncIteratorPrototype% of ECMAScript, whose @@asyncIterator
+  // returns this.
+  const AsyncIteratorPrototype = Object.getPrototypeOf(Object.getPrototypeOf(async function* () {}).prototype);
+
+  // iterationError is what a loop throws when its source fails: an Error
+  // with the error event's message and its reason, status, statusText,
+  // contentType and retries.
+  function iterationError(d) {
+    const err = new Error(d.message);
+    for (const name of ["reason", "status", "statusText", "contentType", "retries"]) {
+      Object.defineProperty(err, name, { value: d[name], enumerable: true, configurable: true, writable: true });
+    }
+    return err;
+  }
+
+  // An Iteration is the iterator of one for await loop over a source: the
+  // batches the source has handed it and the loop has not yet taken all
+  // of, and the loop's pending next() calls. A batch is the source's
+  // split batch as it is, {fields, end, origin, count, data} (see
+  // #dispatch): the hand-off costs one push per batch, and next() makes
+  // each message from its fields as the loop takes it.
+  class Iteration {
+    #source;
+    #queue = []; // batches
+    #head = 0; // the queue's first batch not wholly taken
+    #pos = 1; // the fields index of that batch's next record
+    #count = 0; // the events waiting
+    #data = 0; // the UTF-16 code units of their data
+    #waiting = []; // the {resolve, reject} of next() calls that found the queue empty
+    #ended = false;
+    #failure = null; // thrown once the queue is empty
+
+    constructor(source) {
+      this.#source = source;
+    }
+
+    next() {
+      if (this.#count > 0) return Promise.resolve(this.#take());
+      if (this.#ended) return this.#finish();
+      return new Promise((resolve, reject) => {
+        this.#waiting.push({ resolve, reject });
+      });
+    }
+
+    // return() is what break, return and throw in a loop's body call: it
+    // closes the source.
+    return(value = undefined) {
+      if (!this.#ended) {
+        this.#ended = true;
+        this.#drop();
+        leaveSource(this.#source, this);
+        this.#source.close();
+        this.#settleWaiting();
+      }
+      return Promise.resolve({ value, done: true });
+    }
+
+    // #take returns the next message as an iterator result; #count must
+    // be more than 0. Records of an empty type are changes of state (see
+    // wasm/batch), which the loop does not see.
+    #take() {
+      for (;;) {
+        const batch = this.#queue[this.#head];
+        const fields = batch.fields;
+        while (this.#pos < batch.end) {
+          const i = this.#pos;
+          this.#pos = i + 3;
+          const type = fields[i];
+          if (type === "") continue;
+          const data = fields[i + 1];
+          const wasFull = this.#count >= ITERATION_EVENTS || this.#data >= ITERATION_DATA;
+          this.#count--;
+          this.#data -= data.length;
+          if (this.#pos >= batch.end) this.#shift();
+          // The source may have held back its reads for this loop.
+          if (wasFull && this.#count < ITERATION_EVENTS && this.#data < ITERATION_DATA) drainedSource(this.#source);
+          return { value: { type, data, lastEventId: fields[i + 2], origin: batch.origin }, done: false };
+        }
+        this.#shift();
+      }
+    }
+
+    // #shift moves on to the next batch.
+    #shift() {
+      this.#queue[this.#head++] = undefined;
+      this.#pos = 1;
+      if (this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      } else if (this.#head >= 64 && this.#head * 2 >= this.#queue.length) {
+        this.#queue = this.#queue.slice(this.#head);
+        this.#head = 0;
+      }
+    }
+
+    #finish() {
+      const failure = this.#failure;
+      if (failure) {
+        this.#failure = null;
+        return Promise.reject(failure);
+      }
+      return Promise.resolve({ value: undefined, done: true });
+    }
+
+    #drop() {
+      this.#queue = [];
+      this.#head = 0;
+      this.#pos = 1;
+      this.#count = 0;
+      this.#data = 0;
+    }
+
+    // #settleWaiting answers the waiting next() calls from the queue, and
+    // once it is empty and the loop has ended, with the end.
+    #settleWaiting() {
+      while (this.#waiting.length > 0) {
+        if (this.#count > 0) {
+          this.#waiting.shift().resolve(this.#take());
+        } else if (this.#ended) {
+          this.#waiting.shift().resolve(this.#finish());
+        } else {
+          return;
+        }
+      }
+    }
+
+    static {
+      iterationPush = (it, batch) => {
+        if (it.#ended) return; // it ended in this batch (return() from a listener)
+        it.#queue.push(batch);
+        it.#count += batch.count;
+        it.#data += batch.data;
+        if (it.#waiting.length > 0) it.#settleWaiting();
+      };
+      iterationFull = (it) => it.#count >= ITERATION_EVENTS || it.#data >= ITERATION_DATA;
+      // The source closed: by close(), which drops what the loop has not
+      // taken, as close() drops events not yet dispatched; or for good
+      // after an error event, and then the loop takes what is queued
+      // first, then ends, or throws failure.
+      iterationEnd = (it, failure, drop) => {
+        if (it.#ended) return;
+        it.#ended = true;
+        if (drop) it.#drop();
+        it.#failure = failure;
+        it.#settleWaiting();
+      };
+    }
+  }
+  Object.setPrototypeOf(Iteration.prototype, AsyncIteratorPrototype);
+  Object.defineProperty(Iteration.prototype, Symbol.toStringTag, { value: "WasmEventSource Iterator", configurable: true });
 
   // --- WasmEventSource ---------------------------------------------------
 
@@ -637,6 +880,11 @@ function eventSourceWasm(setup) {
     #requestURL = ""; // where requests go: the url, or where a redirect led
     #lastEventId = "";
     #reconnectionTime = 3000;
+    #onAbort = null; // the abort listener on the signal option's AbortSignal
+    #visibility = null; // pauseWhenHidden's state (see #watchVisibility)
+    #iterators = null; // an array of the Iterations of for await loops, while any run
+    #listened = new Set(); // every type addEventListener was called with (see #dispatch)
+    #port = null; // {dispatch, stalled, resume}: the reads of this source (see readOn)
 
     constructor(url, eventSourceInitDict = undefined) {
       super();
@@ -660,6 +908,18 @@ function eventSourceWasm(setup) {
         this.#options.once = true;
         streamForNextSource = null;
       }
+      const signal = this.#options.signal;
+      if (signal) {
+        if (signal.aborted) {
+          // Aborted already: CLOSED from the start, and no request. The
+          // module need not load for a source that will never use it.
+          this.#readyState = CLOSED;
+          return;
+        }
+        this.#onAbort = () => this.close();
+        signal.addEventListener("abort", this.#onAbort, { once: true });
+      }
+      if (this.#options.pauseWhenHidden !== undefined) this.#watchVisibility(this.#options.pauseWhenHidden);
       startLoading("a WasmEventSource was made");
       // Connect in a later task, as browsers do: a source closed in the
       // task that made it sends no request at all.
@@ -672,6 +932,10 @@ function eventSourceWasm(setup) {
         this.#fail("internal", loadError.message);
       } else if (go) {
         this.#start();
+      } else if (this.#visibility && this.#visibility.paused) {
+        // Hidden, and paused already: the module opens the source paused
+        // once it runs, and sends nothing until the page is visible.
+        queued.add(this);
       } else {
         // The module is not running yet: send the first request now, and
         // hand the response to the module once it runs, so that loading
@@ -735,6 +999,142 @@ function eventSourceWasm(setup) {
         if (go) go.close(this.#id);
         this.#id = 0;
       }
+      this.#closed(null, true);
+    }
+
+    // #closed lets go of what a source holds once it is CLOSED, by close()
+    // or by a fatal error: the abort listener, the visibility watch, a
+    // read held back for the loops, and the loops themselves, which end, or
+    // throw failure.
+    #closed(failure, drop) {
+      if (this.#onAbort) {
+        this.#options.signal.removeEventListener("abort", this.#onAbort);
+        this.#onAbort = null;
+      }
+      this.#unwatchVisibility();
+      if (this.#iterators) {
+        for (const it of this.#iterators) iterationEnd(it, failure, drop);
+        this.#iterators = null;
+      }
+      this.#unstall();
+    }
+
+    // addEventListener notes each type it is given, so that #dispatch
+    // knows which types some listener may hear. A type is never forgotten:
+    // once and signal remove listeners where this cannot see it. The
+    // arguments go on as they came, so EventTarget's own checks (two
+    // arguments required) and conversions apply. It is the one member a
+    // page can tell from native: it is not EventTarget.prototype's own
+    // function (e2e/wpt_test.go, wptKnownDifferences).
+    addEventListener(type, callback) {
+      super.addEventListener(...arguments);
+      this.#listened.add(`${type}`);
+    }
+
+    // --- for await (const message of source) ----------------------------
+    //
+    // [Symbol.asyncIterator]() returns an Iteration, which yields every
+    // event of the stream as a plain object {type, data, lastEventId,
+    // origin}. #dispatch queues each batch's events for every Iteration in
+    // one pass, and wakes a waiting loop once per batch. While any loop
+    // runs, an event whose type no listener or on-handler was ever added
+    // for gets no MessageEvent: no code could receive it, so none is made.
+    [Symbol.asyncIterator]() {
+      const it = new Iteration(this);
+      if (this.#readyState === CLOSED) {
+        iterationEnd(it, null, true);
+      } else {
+        if (!this.#iterators) this.#iterators = [];
+        this.#iterators.push(it);
+      }
+      return it;
+    }
+
+    static {
+      // The Iteration's ways back into its source.
+      leaveSource = (source, it) => {
+        if (source.#iterators) {
+          const rest = source.#iterators.filter((other) => other !== it);
+          source.#iterators = rest.length > 0 ? rest : null;
+        }
+        source.#unstall();
+      };
+      drainedSource = (source) => source.#unstall();
+    }
+
+    // #unstall lets a read held back for slow loops go on, once no loop
+    // has a full queue (or the source is closed, when the module must see
+    // its aborted read end).
+    #unstall() {
+      const port = this.#port;
+      if (!port || !port.stalled) return;
+      if (this.#iterators && this.#readyState !== CLOSED) {
+        for (const it of this.#iterators) if (iterationFull(it)) return;
+      }
+      port.stalled = false;
+      if (this.#id && go && this.#options.heartbeatTimeout) go.release(this.#id);
+      const resume = port.resume;
+      port.resume = null;
+      if (resume) resume();
+    }
+
+    // --- pauseWhenHidden -------------------------------------------------
+    //
+    // Once the document has been hidden for ms, the source pauses: the
+    // module aborts the request and stops any reconnection timer, with no
+    // error event, and readyState is CONNECTING. When the document is
+    // visible again it resumes: one request at once, with the last event
+    // ID. Visibility is read from document.visibilityState whenever it
+    // changes (the visibilitychange event).
+    #watchVisibility(ms) {
+      const v = { ms, timer: 0, paused: false, listener: () => this.#visibilityChanged() };
+      this.#visibility = v;
+      document.addEventListener("visibilitychange", v.listener);
+      if (document.visibilityState === "hidden") {
+        if (ms === 0) this.#pause();
+        else v.timer = setTimeout(() => this.#pause(), ms);
+      }
+    }
+
+    #unwatchVisibility() {
+      const v = this.#visibility;
+      if (!v) return;
+      this.#visibility = null;
+      clearTimeout(v.timer);
+      document.removeEventListener("visibilitychange", v.listener);
+    }
+
+    #visibilityChanged() {
+      const v = this.#visibility;
+      if (!v || this.#readyState === CLOSED) return;
+      if (document.visibilityState === "hidden") {
+        if (!v.paused && !v.timer) v.timer = setTimeout(() => this.#pause(), v.ms);
+      } else {
+        clearTimeout(v.timer);
+        v.timer = 0;
+        if (v.paused) {
+          v.paused = false;
+          if (this.#id && go) go.resume(this.#id);
+          // A source the module does not serve yet opens unpaused when
+          // it does (#start).
+        }
+      }
+    }
+
+    #pause() {
+      const v = this.#visibility;
+      if (!v || this.#readyState === CLOSED) return;
+      v.timer = 0;
+      if (v.paused) return;
+      v.paused = true;
+      this.#readyState = CONNECTING;
+      if (this.#id && go) {
+        go.pause(this.#id);
+      } else {
+        // Not served yet: abort the request sent early, if any; the
+        // module opens the source paused (#start).
+        this.#abort();
+      }
     }
 
     static {
@@ -744,6 +1144,7 @@ function eventSourceWasm(setup) {
 
     #start() {
       if (this.#readyState === CLOSED) return;
+      this.#options.paused = !!(this.#visibility && this.#visibility.paused);
       this.#id = go.open(this.#sink(), this.#url, this.#options);
       live.set(this.#id, this);
     }
@@ -758,9 +1159,11 @@ function eventSourceWasm(setup) {
     // without a receiver.
     #sink() {
       const dispatch = (address, length) => this.#dispatch(address, length);
+      const port = { dispatch, stalled: false, resume: null };
+      this.#port = port;
       return {
         connect: (lastEventId) => this.#connect(lastEventId),
-        read: (reader, address, capacity, id, onError) => readInto(reader, address, capacity, id, onError, dispatch),
+        read: (reader, address, capacity, id, onError) => readOn(reader, address, capacity, id, onError, port),
         abort: () => this.#abort(),
         opened: (response) => this.#opened(response),
         dispatch,
@@ -829,19 +1232,49 @@ function eventSourceWasm(setup) {
       // One MessageEventInit serves the whole batch: the constructor copies
       // its members, so reusing it changes nothing a page can see.
       const init = { data: "", lastEventId: this.#lastEventId, origin: this.#origin };
-      for (let i = 1; i < fields.length; i += 3) {
+      const iterators = this.#iterators;
+      // Which types need a MessageEvent: all of them, unless a loop runs;
+      // then those a listener was added for (see addEventListener). Loops
+      // get the batch itself once it is dispatched, with its count of
+      // events and of data.
+      const listened = iterators ? this.#listened : null;
+      let count = 0;
+      let data = 0;
+      let i = 1;
+      for (; i < fields.length; i += 3) {
         let type = fields[i];
         if (type === "") {
           if (fields[i + 1] === "retry") this.#reconnectionTime = Number(fields[i + 2]);
           else this.#lastEventId = init.lastEventId = fields[i + 2];
           continue;
         }
-        if (this.#readyState === CLOSED) return;
+        if (this.#readyState === CLOSED) break;
         if (type === "message") type = "message";
         const id = fields[i + 2];
         if (id !== init.lastEventId) this.#lastEventId = init.lastEventId = id;
         init.data = fields[i + 1];
+        if (iterators) {
+          count++;
+          data += init.data.length;
+          if (!listened.has(type)) continue;
+        }
         this.dispatchEvent(new MessageEvent(type, init));
+      }
+      if (iterators && count > 0) {
+        const batch = { fields, end: i, origin: init.origin, count, data };
+        const port = this.#port;
+        for (let k = 0; k < iterators.length; k++) {
+          const it = iterators[k];
+          iterationPush(it, batch);
+          // A loop that has more waiting than it may hold stops the reads
+          // until it catches up (readOn, #unstall).
+          if (iterationFull(it) && port && !port.stalled && this.#readyState !== CLOSED) {
+            port.stalled = true;
+            // The silence that follows is the page's: no heartbeat
+            // timeout for it.
+            if (this.#id && go && this.#options.heartbeatTimeout) go.hold(this.#id);
+          }
+        }
       }
     }
 
@@ -859,7 +1292,7 @@ function eventSourceWasm(setup) {
       setTimeout(() => {
         if (this.#readyState === CLOSED) return;
         this.#readyState = reconnect ? CONNECTING : CLOSED;
-        this.dispatchEvent(withDetails(new Event("error"), {
+        const details = {
           reason,
           message,
           status,
@@ -868,7 +1301,14 @@ function eventSourceWasm(setup) {
           willReconnect: reconnect,
           retryDelay: delay,
           retries,
-        }));
+        };
+        this.dispatchEvent(withDetails(new Event("error"), details));
+        if (!reconnect && this.#readyState === CLOSED) {
+          // A source made from a stream ends with the stream: for a loop,
+          // that is the normal end, not a failure.
+          const normalEnd = this.#options.once && reason === "end-of-stream";
+          this.#closed(normalEnd ? null : iterationError(details), false);
+        }
       }, 0);
     }
 

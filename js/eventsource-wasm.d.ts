@@ -43,6 +43,45 @@ export interface WasmEventSourceInit extends EventSourceInit {
   maxLineSize?: number;
   /** The fetch function to use (default: the scope's fetch). */
   fetch?: typeof fetch;
+  /**
+   * Aborting it is close(): readyState CLOSED, the request aborted, no error
+   * event. An already-aborted signal gives a source that is CLOSED at once
+   * and sends no request.
+   */
+  signal?: AbortSignal | null;
+  /**
+   * Sends the last event ID as this query parameter instead of the
+   * Last-Event-ID header (on reconnections, and on the first request when
+   * lastEventId is set), so that cross-origin reconnections need no CORS
+   * preflight.
+   */
+  lastEventIdQueryParameter?: string;
+  /**
+   * Once the document has been hidden this many ms, disconnect (no error
+   * event, readyState CONNECTING); reconnect at once when it is visible
+   * again. Needs a document: a TypeError in a worker.
+   */
+  pauseWhenHidden?: number;
+}
+
+/** What a for await loop over a WasmEventSource yields for each event. */
+export interface WasmEventSourceMessage {
+  /** The event type: "message", or the stream's event: field. */
+  type: string;
+  data: string;
+  lastEventId: string;
+  /** The origin of the stream's final URL ("null" for fromReadableStream). */
+  origin: string;
+}
+
+/** What a for await loop throws when its source fails for good. */
+export interface WasmEventSourceIterationError extends Error {
+  /** The reason, message and status of the error event that closed the source. */
+  readonly reason: WasmEventSourceErrorReason;
+  readonly status: number;
+  readonly statusText: string;
+  readonly contentType: string;
+  readonly retries: number;
 }
 
 /** What configure() sets: where the Go module is. */
@@ -196,6 +235,14 @@ export declare class WasmEventSource extends EventTarget {
 
   /** Aborts the request and stops reconnecting. */
   close(): void;
+
+  /**
+   * for await (const message of source): every event of the stream, in
+   * arrival order, across reconnections. break or return() closes the
+   * source; close() ends the loop; a fatal error makes it throw a
+   * WasmEventSourceIterationError.
+   */
+  [Symbol.asyncIterator](): AsyncIterableIterator<WasmEventSourceMessage>;
 }
 
 /** WasmEventSource.ready */

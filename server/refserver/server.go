@@ -11,8 +11,9 @@
 //	GET      /sse/scenario/{name}/expect    the events a conforming client dispatches, as JSON
 //	GET      /sse/session/{id}              every request seen for a session, as JSON
 //	GET|POST /sse/echo?session=S            an event describing the request, then keepalives
-//	GET      /sse/counter?total=N&per=K&retry=MS&gap=MS&session=S
+//	GET      /sse/counter?total=N&per=K&retry=MS&gap=MS&idparam=NAME&session=S
 //	                                        numbered events that resume after Last-Event-ID
+//	                                        (or after the query parameter NAME)
 //	GET      /sse/bench?n=N&size=B&ts=1&gap=MS
 //	                                        N events of B bytes, for throughput and latency
 //	GET      /sse/clock?interval=MS         a never-ending clock for the demo page

@@ -92,7 +92,10 @@ func (s *Server) echo(w http.ResponseWriter, r *http.Request) {
 // ends the body so that the client reconnects. Once k would exceed total it
 // answers 204 No Content, which ends the stream for good (HTML §9.2.3).
 // With retry it first sets the reconnection time; with gap it waits that
-// many milliseconds before each event.
+// many milliseconds before each event. With idparam=NAME it resumes after
+// the query parameter NAME instead of Last-Event-ID, as servers built for
+// clients that send the last event ID in the URL do (WasmEventSource's
+// lastEventIdQueryParameter); the header is then ignored.
 func (s *Server) counter(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
 	total, err1 := intParam(q, "total", 100, 0, 1<<40)
@@ -108,6 +111,9 @@ func (s *Server) counter(w http.ResponseWriter, r *http.Request) {
 	defer func() { s.finish(rec, r, err) }()
 
 	start := resumePoint(r)
+	if name := q.Get("idparam"); name != "" {
+		start = parseResumePoint(q.Get(name))
+	}
 	if start >= total {
 		s.sessions.wroteHeader(rec, http.StatusNoContent)
 		w.WriteHeader(http.StatusNoContent)
@@ -260,7 +266,12 @@ func (s *Server) finish(rec *requestRecord, r *http.Request, err error) {
 // stream has seen: its Last-Event-ID when that is a non-negative decimal
 // integer, else 0, so that the stream starts from the beginning.
 func resumePoint(r *http.Request) int64 {
-	n, err := strconv.ParseInt(r.Header.Get("Last-Event-ID"), 10, 64)
+	return parseResumePoint(r.Header.Get("Last-Event-ID"))
+}
+
+// parseResumePoint is resumePoint of a last event ID, wherever it came from.
+func parseResumePoint(id string) int64 {
+	n, err := strconv.ParseInt(id, 10, 64)
 	if err != nil || n < 0 {
 		return 0
 	}

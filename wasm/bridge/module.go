@@ -6,6 +6,7 @@ import (
 	"errors"
 	"unsafe"
 
+	"github.com/eventsource-wasm/eventsource-wasm/wasm/conn"
 	"github.com/hack-pad/safejs"
 )
 
@@ -16,11 +17,15 @@ type module struct {
 }
 
 // Serve registers the module's entry points with the shim: it calls
-// register({open, close, kick, next}) on the host object that the shim
+// register({open, close, pause, resume, hold, release, kick, next}) on the host object that the shim
 // placed, under the name host, on the global object it gives the Go runtime.
 //
 //	open(sink, url, options) → id   starts a source; url is absolute
 //	close(id)                       closes it, as EventSource.close() does
+//	pause(id), resume(id)           disconnects it without an error, and
+//	                                reconnects it (conn.Source.Pause)
+//	hold(id), release(id)           the shim holds back its reads, and
+//	                                reads on (conn.Source.Hold)
 //	kick()                          does nothing, but lets Go's scheduler
 //	                                run (see readDone)
 //	next                            the address of what readDone leaves
@@ -39,12 +44,29 @@ func Serve(host string) error {
 	if err != nil {
 		return err
 	}
+	pause, err := safejs.FuncOf(m.withSource((*conn.Source).Pause))
+	if err != nil {
+		return err
+	}
+	resume, err := safejs.FuncOf(m.withSource((*conn.Source).Resume))
+	if err != nil {
+		return err
+	}
+	hold, err := safejs.FuncOf(m.withSource((*conn.Source).Hold))
+	if err != nil {
+		return err
+	}
+	release, err := safejs.FuncOf(m.withSource((*conn.Source).Release))
+	if err != nil {
+		return err
+	}
 	kick, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { return nil })
 	if err != nil {
 		return err
 	}
 	_, err = hostObject.Call("register", map[string]any{
-		"open": open, "close": closeFunc, "kick": kick,
+		"open": open, "close": closeFunc, "pause": pause, "resume": resume,
+		"hold": hold, "release": release, "kick": kick,
 		"next": uintptr(unsafe.Pointer(&next)),
 	})
 	return err
@@ -65,6 +87,11 @@ func (m *module) open(_ safejs.Value, args []safejs.Value) any {
 	}
 	m.sources[s.id] = s
 	defer s.recoverPanic()
+	if truthy(field(args[2], "paused")) {
+		// Opened while its page is hidden (the pauseWhenHidden option):
+		// no request until resume.
+		s.core.Pause()
+	}
 	s.core.Start()
 	return s.id
 }
@@ -83,6 +110,25 @@ func (m *module) close(_ safejs.Value, args []safejs.Value) any {
 		s.core.Close()
 	}
 	return nil
+}
+
+// withSource returns an entry point that calls f on the state machine of
+// the source its argument names, if the module still serves it.
+func (m *module) withSource(f func(*conn.Source)) func(safejs.Value, []safejs.Value) any {
+	return func(_ safejs.Value, args []safejs.Value) any {
+		if len(args) < 1 {
+			return nil
+		}
+		id, err := args[0].Int()
+		if err != nil {
+			return nil
+		}
+		if s, ok := m.sources[id]; ok {
+			defer s.recoverPanic()
+			f(s.core)
+		}
+		return nil
+	}
 }
 
 func (m *module) forget(id int) { delete(m.sources, id) }

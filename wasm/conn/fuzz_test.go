@@ -49,6 +49,38 @@ func FuzzSource(f *testing.F) {
 	})
 }
 
+// FuzzSourcePaused is FuzzSource with Pause and Resume (the
+// pauseWhenHidden option) and Hold and Release (a for await loop that
+// holds back the reads) among the operations, and these invariants too:
+// while paused the source makes no request and reports nothing, and its
+// ready state is CONNECTING; Resume makes one request at once, with the
+// last event ID; while held, the heartbeat timeout does not fire, and
+// after Release it fires only after a whole timeout of silence.
+func FuzzSourcePaused(f *testing.F) {
+	for _, p := range sourcePrograms {
+		f.Add(p.program)
+	}
+	for _, p := range pausedPrograms {
+		f.Add(p)
+	}
+	f.Fuzz(func(t *testing.T, program []byte) {
+		if len(program) > 4096 {
+			program = program[:4096]
+		}
+		runProgramWith(t, program, true)
+	})
+}
+
+// pausedPrograms are seeds of FuzzSourcePaused: a pause while open, while
+// waiting to reconnect and before any response, each with a resume; a
+// hold across a heartbeat timeout.
+var pausedPrograms = [][]byte{
+	{0x01, 0x01, 0, opResponse, 0, opFragments, 1, 0, 3, opPause, 0, opAdvance, 14, opPause, 1, opResponse, 0, opFragments, 0, 0},
+	{0x01, 0x00, 0, opFail, 0, opPause, 0, opAdvance, 12, opPause, 1, opResponse, 0, opEnd, opAdvance, 3},
+	{0x00, 0x00, 0, opPause, 0, opAdvance, 14, opPause, 1, opPause, 1, opResponse, 0},
+	{0x00, 0x01, 0, opResponse, 0, opHold, 0, opAdvance, 13, opHold, 1, opAdvance, 8, opAdvance, 8},
+}
+
 // TestSourcePrograms runs the seed programs by name, with a log of what
 // each did, so that a failing one is easy to read.
 func TestSourcePrograms(t *testing.T) {
@@ -76,6 +108,11 @@ const (
 	opStart              // Start again, which must do nothing
 	opFailForGood        // the module gives up on the source
 	opCount
+
+	// The operations of FuzzSourcePaused only, after the others.
+	opPause       = opCount     // Pause, or Resume when the argument byte is odd
+	opHold        = opCount + 1 // Hold, or Release when the argument byte is odd
+	opCountPaused = opCount + 2
 )
 
 // The configuration is the program's first three bytes.
@@ -131,6 +168,11 @@ type model struct {
 
 	closeFrom closeFrom
 
+	// Pauses and holds (FuzzSourcePaused).
+	paused    bool // Pause was called, and neither Resume nor Close since
+	resumeDue bool // within Resume, which must connect
+	held      bool // Hold was called, and Release not since
+
 	// The transport's view.
 	last        int          // the attempt of the most recent Connect
 	issued      []int        // every attempt Connect was given, in order
@@ -181,9 +223,20 @@ func (m *model) failf(format string, args ...any) {
 // runProgram runs one program and checks the invariants after every step.
 func runProgram(t testing.TB, program []byte) *model {
 	t.Helper()
+	return runProgramWith(t, program, false)
+}
+
+// runProgramWith is runProgram, with opPause and opHold among the
+// operations when pauses is true.
+func runProgramWith(t testing.TB, program []byte, pauses bool) *model {
+	t.Helper()
+	ops := opCount
+	if pauses {
+		ops = opCountPaused
+	}
 	var cfgBytes [3]byte
 	copy(cfgBytes[:], program)
-	ops := program[min(len(program), 3):]
+	program = program[min(len(program), 3):]
 
 	m := &model{t: t, clock: &fuzzClock{now: time.Hour}, outstanding: map[int]bool{}}
 	c0, c1, c2 := cfgBytes[0], cfgBytes[1], cfgBytes[2]
@@ -229,19 +282,19 @@ func runProgram(t testing.TB, program []byte) *model {
 	m.check()
 
 	arg := func() byte {
-		if len(ops) == 0 {
+		if len(program) == 0 {
 			return 0
 		}
-		b := ops[0]
-		ops = ops[1:]
+		b := program[0]
+		program = program[1:]
 		return b
 	}
 	// A program that has fired this many timers has said what it can:
 	// an hour with a heartbeat of a second is thousands of attempts, and
 	// the fuzzer is better off trying other programs.
 	const maxFired = 50_000
-	for len(ops) > 0 && m.clock.fired < maxFired {
-		op := arg() % opCount
+	for len(program) > 0 && m.clock.fired < maxFired {
+		op := int(arg()) % ops
 		switch op {
 		case opResponse:
 			a := arg()
@@ -253,9 +306,9 @@ func runProgram(t testing.TB, program []byte) *model {
 			m.src.Response(m.last, r)
 		case opChunk:
 			n := int(arg() % 64)
-			n = min(n, len(ops))
-			m.chunk(ops[:n])
-			ops = ops[n:]
+			n = min(n, len(program))
+			m.chunk(program[:n])
+			program = program[n:]
 		case opFragments:
 			var b []byte
 			for range int(arg()%4) + 1 {
@@ -289,6 +342,25 @@ func runProgram(t testing.TB, program []byte) *model {
 		case opFailForGood:
 			m.logf("fail for good")
 			m.src.FailForGood(ReasonInternal, errors.New("fuzz: the module gave up"))
+		case opPause:
+			if arg()&1 == 0 {
+				m.pause()
+			} else {
+				m.resume()
+			}
+		case opHold:
+			if arg()&1 == 0 {
+				m.logf("hold")
+				m.held = true
+				m.src.Hold()
+			} else {
+				m.logf("release")
+				if m.held {
+					m.lastActivity = m.clock.now
+				}
+				m.held = false
+				m.src.Release()
+			}
 		}
 		m.check()
 	}
@@ -347,6 +419,46 @@ func (m *model) stale(a byte) {
 	}
 }
 
+// pause is Pause from the page (pauseWhenHidden): the attempt, if any,
+// is over and aborted, no error is reported, and the source is CONNECTING.
+func (m *model) pause() {
+	m.logf("pause")
+	if m.closed || m.paused {
+		m.src.Pause()
+		if len(m.outstanding) > 0 && m.closed {
+			m.failf("Pause of a closed source left attempts %v outstanding", m.outstanding)
+		}
+		return
+	}
+	m.flushReference()
+	m.paused = true
+	m.state = Connecting
+	m.reconnectDue = false
+	m.src.Pause()
+	if len(m.outstanding) > 0 {
+		m.failf("Pause left attempts %v outstanding", m.outstanding)
+	}
+}
+
+// resume is Resume from the page: a paused source connects at once.
+func (m *model) resume() {
+	m.logf("resume")
+	if m.closed || !m.paused {
+		before := m.connects
+		m.src.Resume()
+		if m.connects != before {
+			m.failf("Resume of a source that was not paused connected")
+		}
+		return
+	}
+	m.paused = false
+	m.resumeDue = true
+	m.src.Resume()
+	if m.resumeDue {
+		m.failf("Resume made no request")
+	}
+}
+
 // pageClose is close() from the page, in the program or in a handler.
 func (m *model) pageClose() {
 	if !m.closed {
@@ -354,6 +466,7 @@ func (m *model) pageClose() {
 	}
 	wasClosed := m.closed
 	m.closed, m.closedByPage, m.state = true, true, Closed
+	m.paused = false
 	m.reconnectDue = false
 	m.src.Close()
 	if !wasClosed && len(m.outstanding) > 0 {
@@ -393,7 +506,13 @@ func (m *model) Connect(attempt int, req Request) {
 	if attempt <= m.last {
 		m.failf("Connect(%d) after attempt %d: attempts must increase", attempt, m.last)
 	}
-	if m.connects > 0 {
+	if m.paused {
+		m.failf("Connect(%d) while paused", attempt)
+	}
+	if m.resumeDue {
+		// Resume connects at once, whatever delay was pending.
+		m.resumeDue = false
+	} else if m.connects > 0 {
 		if !m.reconnectDue {
 			m.failf("Connect(%d) with no reconnecting error before it", attempt)
 		}
@@ -483,6 +602,9 @@ func (m *model) Dispatch(b []byte) {
 func (m *model) Failed(e *Error) {
 	m.logf("error %v", e)
 	m.heard("Failed")
+	if m.paused && e.Reason != ReasonInternal {
+		m.failf("error %v while paused", e)
+	}
 	m.errorsReported++
 	if m.state == Closed {
 		m.failf("Failed in state CLOSED")
@@ -506,6 +628,9 @@ func (m *model) Failed(e *Error) {
 		}
 	}
 	if e.Reason == ReasonHeartbeat {
+		if m.held {
+			m.failf("heartbeat timeout while the reads are held")
+		}
 		if idle := m.clock.now - m.lastActivity; idle < m.cfg.HeartbeatTimeout {
 			m.failf("heartbeat timeout after %v of silence, want %v", idle, m.cfg.HeartbeatTimeout)
 		}
@@ -612,7 +737,7 @@ func (m *model) checkTimersFired() {
 	if m.reconnectDue && m.clock.now >= m.reconnectAt {
 		m.failf("no reconnection at %v, the error's delay", m.reconnectAt)
 	}
-	if hb := m.cfg.HeartbeatTimeout; hb > 0 && len(m.outstanding) > 0 && m.clock.now-m.lastActivity >= hb {
+	if hb := m.cfg.HeartbeatTimeout; hb > 0 && !m.held && len(m.outstanding) > 0 && m.clock.now-m.lastActivity >= hb {
 		m.failf("no heartbeat timeout after %v of silence (timeout %v)", m.clock.now-m.lastActivity, hb)
 	}
 }

@@ -124,7 +124,9 @@ type Config struct {
 type Source struct {
 	cfg     Config
 	state   ReadyState
-	attempt int // the current attempt; reports for any other are stale
+	attempt int  // the current attempt; reports for any other are stale
+	paused  bool // Pause was called, and Resume not yet
+	held    bool // Hold was called, and Release not yet
 
 	decoder          sse.Decoder
 	reconnectionTime time.Duration
@@ -158,11 +160,42 @@ func (s *Source) LastEventID() string { return string(s.decoder.LastEventID()) }
 // ReconnectionTime returns the current reconnection time, before backoff.
 func (s *Source) ReconnectionTime() time.Duration { return s.reconnectionTime }
 
-// Start makes the first connection attempt.
+// Start makes the first connection attempt, unless the source is paused.
 func (s *Source) Start() {
-	if s.state == Connecting && s.attempt == 0 {
+	if s.state == Connecting && s.attempt == 0 && !s.paused {
 		s.connect()
 	}
+}
+
+// Paused reports whether the source is paused.
+func (s *Source) Paused() bool { return s.paused }
+
+// Pause disconnects without failing: the current attempt is aborted, any
+// reconnection or heartbeat timer is stopped, no error is reported, and
+// the ready state is Connecting until Resume. It is for a page that is
+// hidden (the pauseWhenHidden option); native EventSource has no such
+// state. A closed or paused source is left as it is.
+func (s *Source) Pause() {
+	if s.state == Closed || s.paused {
+		return
+	}
+	s.paused = true
+	s.state = Connecting
+	s.stopTimer()
+	old := s.attempt
+	s.attempt++
+	s.cfg.Transport.Abort(old)
+}
+
+// Resume ends a pause: the source connects at once, with its last event ID,
+// whatever reconnection delay was pending when it paused. The count of
+// retries is kept, as no connection succeeded in between.
+func (s *Source) Resume() {
+	if s.state == Closed || !s.paused {
+		return
+	}
+	s.paused = false
+	s.connect()
 }
 
 // Close closes the source for good, as the close() method does: the
@@ -172,10 +205,24 @@ func (s *Source) Close() {
 		return
 	}
 	s.state = Closed
+	s.paused = false
 	s.stopTimer()
 	old := s.attempt
 	s.attempt++
 	s.cfg.Transport.Abort(old)
+}
+
+// Hold tells the source that the page is holding back the body's reads
+// (a for await loop that has fallen behind): the heartbeat timeout does not
+// fire while it holds, as the silence is the page's, not the server's.
+func (s *Source) Hold() { s.held = true }
+
+// Release ends a Hold: the heartbeat timeout counts afresh from now.
+func (s *Source) Release() {
+	if s.held {
+		s.held = false
+		s.touch()
+	}
 }
 
 func (s *Source) connect() {
@@ -325,6 +372,10 @@ func (s *Source) armHeartbeat(attempt int, after time.Duration) {
 			return
 		}
 		s.timer = nil
+		if s.held {
+			s.armHeartbeat(attempt, s.cfg.HeartbeatTimeout)
+			return
+		}
 		idle := s.cfg.Clock.Now() - s.lastActivity
 		if remaining := s.cfg.HeartbeatTimeout - idle; remaining > 0 {
 			s.armHeartbeat(attempt, remaining)

@@ -5,10 +5,14 @@
 //
 // An implementation comes as an adapter, a global ssebenchAdapter:
 //
-//   {name, ready?: Promise, open(url, sink) → close()}
+//   {name, ready?: Promise, open(url, sink) → close(), iterate?(url, sink) → close()}
 //
 // open starts a stream and reports each message event's data to the sink;
-// the function it returns closes the stream. The sink is
+// the function it returns closes the stream. iterate does the same through
+// the implementation's iterator API where it has one (WasmEventSource's
+// and eventsource-client's for await), for the iterate workloads, which
+// use open where it is missing (the peers' own callbacks are their API).
+// The sink is
 //
 //   sink.data(string)   a message event's data
 //   sink.length(n)      the length of a message event's data, for adapters
@@ -26,7 +30,7 @@
 //
 //   ssebench.loaded              resolves once the adapter is loaded and,
 //                                for wasm, WasmEventSource.ready resolved
-//   ssebench.throughput(o)       {url, n, size, stallMs, marks?}: from construction
+//   ssebench.throughput(o)       {url, n, size, stallMs, marks?, iterate?}: from construction
 //                                to the n-th event → {ms, firstMs, events, bad,
 //                                error, memory}; with marks, a list of event
 //                                counts, memory holds {events, js, wasm} taken
@@ -158,7 +162,7 @@
     if (typeof globalThis.gc === "function") globalThis.gc();
   }
 
-  async function throughput({ url, n, size, stallMs = 10000, marks = [] }) {
+  async function throughput({ url, n, size, stallMs = 10000, marks = [], iterate = false }) {
     const impl = await loaded;
     settle();
     return new Promise((resolve) => {
@@ -199,7 +203,7 @@
       };
       stopWatch = watch(() => count, stallMs, () => sink.error(`stalled for ${stallMs} ms`));
       t0 = performance.now();
-      close = impl.open(url, sink);
+      close = iterate && impl.iterate ? impl.iterate(url, sink) : impl.open(url, sink);
       if (done) close();
     });
   }

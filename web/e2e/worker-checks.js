@@ -23,6 +23,8 @@
 //                                 sent as the header's value
 //   relative   {url, messages}    a relative URL: the source's url and what
 //                                 self.location resolves it to, and events
+//   hidden     {url}              what the constructor throws for the option
+//                                 pauseWhenHidden, which needs a document
 //   ready      {}                 after the others: how often ready's
 //                                 reactions ran and with what ("undefined"
 //                                 or "rejected: ..."), the .wasm fetches
@@ -89,6 +91,14 @@
         });
         const watched = await watch(source);
         return { calls, watched };
+      }),
+      run("hidden", async (c) => {
+        try {
+          new WasmEventSource(c.url, { pauseWhenHidden: 1000 }).close();
+          return { name: "", message: "" };
+        } catch (err) {
+          return { name: err.name, message: err.message };
+        }
       }),
       run("relative", async (c) => {
         const source = new WasmEventSource(c.url);

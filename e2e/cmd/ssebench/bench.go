@@ -590,7 +590,7 @@ func (b *bencher) throughput(t tab, w workload, im impl) (map[string]float64, er
 	if err := b.openBench(t, b.plain, im); err != nil {
 		return nil, err
 	}
-	r, err := call(t, b.cfg.timeout, "throughput", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs})
+	r, err := call(t, b.cfg.timeout, "throughput", map[string]any{"url": b.plain.URL + w.StreamPath(), "n": w.N, "size": w.Size, "stallMs": stallMs, "iterate": w.Iterate})
 	if err != nil {
 		return nil, err
 	}

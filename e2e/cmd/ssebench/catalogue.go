@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // An impl is an implementation under benchmark, as a page of web/bench
@@ -111,6 +112,11 @@ type workload struct {
 	// Only lists the implementations a workload applies to; nil: all
 	// but the Go floor, which opens no streams.
 	Only []string
+	// Iterate makes a throughput workload consume the stream through each
+	// implementation's iterator API where it has one (the adapters'
+	// iterate: WasmEventSource's and eventsource-client's for await), and
+	// its callbacks where not.
+	Iterate bool
 }
 
 // AppliesTo reports whether w measures the implementation named name.
@@ -192,6 +198,8 @@ func catalogue(quick bool) []workload {
 		tp("100k", 100_000, 100),
 		tp("20k", 20_000, 1000),
 		tp("1k", 1000, 64<<10),
+		iterate(tp("iterate-100k", 100_000, 100)),
+		iterate(tp("iterate-20k", 20_000, 1000)),
 		{
 			Name:    "latency",
 			Title:   fmt.Sprintf("latency of %s events of 100 B, 1 ms apart: receive time minus the server's timestamp", count(lat)),
@@ -266,6 +274,20 @@ func catalogue(quick bool) []workload {
 			Metrics: []metric{{"raw", "raw", "bytes"}, {"gzip", "gzip", "bytes"}, {"brotli", "brotli", "bytes"}},
 		},
 	}
+}
+
+// iterate makes w an iterate workload (workload.Iterate), of wasm, the
+// floor and the npm peers.
+func iterate(w workload) workload {
+	w.Iterate = true
+	w.Title = strings.Replace(w.Title, ", time", " through for await (wasm, eventsource-client) or the callbacks (the other peers), time", 1)
+	w.Only = []string{"wasm", "floor"}
+	for _, im := range impls {
+		if im.Peer() {
+			w.Only = append(w.Only, im.Name)
+		}
+	}
+	return w
 }
 
 func workloadNames() []string {

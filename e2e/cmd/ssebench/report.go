@@ -494,6 +494,19 @@ func engineTargets(rep *Report) []Target {
 		}
 	}
 
+	for _, wl := range []string{"iterate-100k", "iterate-20k"} {
+		label := "100k × 100 B"
+		if wl == "iterate-20k" {
+			label = "20k × 1000 B"
+		}
+		goal := label + " through for await: wasm ≤ 1.0× the fastest JS peer through its iterator or callbacks"
+		wasm, why := get(wl, "wasm", "ms")
+		name, best, why2 := peer(wl)
+		if measured(goal, why, why2) {
+			check(goal, wasm <= best, "wasm %s vs %s %s: %.2f×", ms(wasm), name, ms(best), wasm/best)
+		}
+	}
+
 	goal := "latency: wasm p99 no worse than native"
 	wasm, why := get("latency", "wasm", "p99")
 	native, why2 := get("latency", "native", "p99")

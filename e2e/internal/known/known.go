@@ -94,6 +94,14 @@ var Differences = []Difference{
 		WPT: []string{"onmessage-trusted"},
 	},
 	{
+		ID: "add-event-listener",
+		Reason: "WasmEventSource.prototype has an addEventListener of its own, which calls EventTarget's and notes " +
+			"the event type, so that while a for await loop runs, events of a type no listener was added for need no " +
+			"MessageEvent (README, \"Async iteration\"): EventTarget keeps no list of listeners that a script can read. " +
+			"It behaves as EventTarget's, but is not the same function.",
+		WPT: []string{"idl-eventtarget-addeventlistener"},
+	},
+	{
 		ID: "class-name",
 		Reason: "By design the polyfill's class is WasmEventSource: its name and its @@toStringTag say so, so that " +
 			"a page can tell the implementations apart; install() only assigns it to window.EventSource.",

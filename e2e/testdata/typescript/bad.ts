@@ -16,6 +16,11 @@ new WasmEventSource("/sse/clock", { heartbeatTimeout: "30s" }); // @error TS2322
 new WasmEventSource("/sse/clock", { heartbeat: 5000 }); // @error TS2353
 new WasmEventSource("/sse/clock", { fetch: "fetch" }); // @error TS2322
 new WasmEventSource(); // @error TS2554
+new WasmEventSource("/sse/clock", { signal: new AbortController() }); // @error TS2740
+new WasmEventSource("/sse/clock", { lastEventIdQueryParameter: true }); // @error TS2322
+new WasmEventSource("/sse/clock", { pauseWhenHidden: "30s" }); // @error TS2322
+for await (const m of es) { const n: number = m.data; } // @error TS2322
+for await (const m of es) m.reason; // @error TS2339
 install(true); // @error TS2554
 const state: 3 = es.readyState; // @error TS2322
 es.onopen = (e) => { const status: string = e.status; }; // @error TS2322

@@ -13,6 +13,8 @@ import {
   type WasmEventSourceErrorEvent,
   type WasmEventSourceErrorReason,
   type WasmEventSourceInit,
+  type WasmEventSourceIterationError,
+  type WasmEventSourceMessage,
   type WasmEventSourceOpenEvent,
   type WasmEventSourceRetry,
 } from "eventsource-wasm";
@@ -58,6 +60,9 @@ const init: WasmEventSourceInit = {
   maxEventSize: 1 << 20,
   maxLineSize: 64 << 10,
   fetch: (input, requestInit) => fetch(input, requestInit),
+  signal: AbortSignal.timeout(60_000),
+  lastEventIdQueryParameter: "lastEventId",
+  pauseWhenHidden: 30_000,
 };
 const variants: WasmEventSourceInit[] = [
   {},
@@ -78,6 +83,10 @@ const variants: WasmEventSourceInit[] = [
   { retry: 250 },
   { retry: {} },
   { retry: { maxRetries: 0 } },
+  { signal: new AbortController().signal },
+  { signal: AbortSignal.any([AbortSignal.timeout(1000), new AbortController().signal]) },
+  { signal: null },
+  { pauseWhenHidden: 0 },
 ];
 
 const es = new WasmEventSource(new URL("/sse/clock", location.href), init);
@@ -172,6 +181,30 @@ function watch(source: Pick<EventSource, "readyState" | "url" | "withCredentials
 }
 watch(es);
 const target: EventTarget = plain;
+
+// for await yields plain messages; a fatal error throws with its reason.
+async function consume(source: WasmEventSource): Promise<string[]> {
+  const seen: string[] = [];
+  try {
+    for await (const message of source) {
+      const m: WasmEventSourceMessage = message;
+      const { type, data, lastEventId, origin }: { type: string; data: string; lastEventId: string; origin: string } = m;
+      seen.push(`${type} ${data} ${lastEventId} ${origin}`);
+      if (data === "done") break;
+    }
+  } catch (err) {
+    const e = err as WasmEventSourceIterationError;
+    const reason: WasmEventSourceErrorReason = e.reason;
+    const status: number = e.status;
+    console.log(reason, status, e.message);
+  }
+  const it = source[Symbol.asyncIterator]();
+  const next: IteratorResult<WasmEventSourceMessage, undefined> = await it.next();
+  if (!next.done) seen.push(next.value.data);
+  await it.return?.();
+  return seen;
+}
+void consume(WasmEventSource.fromReadableStream(new Blob(["data: done\n\n"]).stream()));
 
 es.close();
 plain.close();

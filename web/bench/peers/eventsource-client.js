@@ -19,4 +19,20 @@ globalThis.ssebenchAdapter = {
     });
     return () => client.close();
   },
+  // iterate consumes the stream with the client's async iterator, its
+  // documented alternative to onMessage. The iterator may still hold
+  // messages when the stream ends, so the end (onDisconnect) is no error
+  // here: the client reconnects, and the harness closes it at the last
+  // event; a stream that breaks off early stalls, which the harness reports.
+  iterate(url, sink) {
+    const client = createEventSource({ url: new URL(url, location.href) });
+    (async () => {
+      try {
+        for await (const message of client) sink.data(message.data);
+      } catch (err) {
+        sink.error(`the loop threw: ${err && err.message}`);
+      }
+    })();
+    return () => client.close();
+  },
 };
