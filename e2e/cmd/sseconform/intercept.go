@@ -21,7 +21,9 @@ import (
 // answers them from its local server: they never reach origin. Every other
 // request, the stream's among them, goes to the network as usual.
 func (t *tab) serveAt(origin string, srv *local, impls []impl) error {
-	paths := []string{"/harness.html?*", "/trace.js", "/dist/eventsource-wasm.js", "/dist/eventsource-wasm.wasm"}
+	// The classic loader asks for the module with its version in the
+	// query (eventsource-wasm.wasm?v=…).
+	paths := []string{"/harness.html?*", "/trace.js", "/dist/eventsource-wasm.js", "/dist/eventsource-wasm.wasm", "/dist/eventsource-wasm.wasm?*"}
 	for i, im := range impls {
 		if im.Kind == "script" {
 			paths = append(paths, scriptPath(i, im))
