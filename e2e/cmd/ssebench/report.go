@@ -380,6 +380,9 @@ const (
 	// later than native's.
 	targetReturnReadyMs = 100.0
 	targetReturnFirstMs = 50.0
+	// Many streams (the concurrent workload): wasm's median event latency
+	// at most this many times native's.
+	targetConcurrentP50 = 2.0
 	targetBrotliBytes   = 600 << 10
 	// Memory is flat when it grows by at most this share, or by
 	// targetFlatSlack bytes where that is more (a JS heap of a few MiB
@@ -521,6 +524,13 @@ func engineTargets(rep *Report) []Target {
 	native, why2 = get("ttfe", "native", "cold")
 	if measured(goal, why, why2) {
 		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
+	}
+
+	goal = fmt.Sprintf("concurrent streams over HTTP/2: wasm's median event latency ≤ %g× native's", targetConcurrentP50)
+	wasm, why = get("concurrent", "wasm", "p50")
+	native, why2 = get("concurrent", "native", "p50")
+	if measured(goal, why, why2) {
+		check(goal, wasm <= targetConcurrentP50*native, "wasm p50 %s vs native %s: %.2f×", ms(wasm), ms(native), wasm/native)
 	}
 
 	// A returning visitor: the module in the HTTP cache, its compiled
