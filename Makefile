@@ -51,17 +51,22 @@ $(DIST)/eventsource-wasm.wasm: $(WASM_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -gcflags='$(WASM_GCFLAGS)' -o $@ ./wasm
 
 # The scripts: each entry point with js/core.js in place of its @@CORE@@
-# line, and Go's wasm_exec.js, from this Go installation, in place of the
-# core's @@WASM_EXEC@@ line.
-BUNDLE = awk -v core=js/core.js -v exec="$(WASM_EXEC)" ' \
+# line, Go's wasm_exec.js, from this Go installation, in place of the
+# core's @@WASM_EXEC@@ line, and the module's version (the first 16 hex
+# digits of its SHA-256, as the reference server computes it) in place of
+# @@WASM_VERSION@@: the classic script asks for
+# eventsource-wasm.wasm?v=VERSION, which a server may let browsers keep
+# for good (server/refserver's static files; README, "Returning visitors").
+BUNDLE = awk -v core=js/core.js -v exec="$(WASM_EXEC)" -v version="$$(sha256sum $(DIST)/eventsource-wasm.wasm | cut -c1-16)" ' \
 	/@@CORE@@/ { while ((getline c < core) > 0) { \
 		if (c ~ /@@WASM_EXEC@@/) { while ((getline e < exec) > 0) print e } else print c }; next } \
-	{ print }'
+	{ gsub(/@@WASM_VERSION@@/, version); print }'
 
-$(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs: $(DIST)/%: js/% js/core.js $(WASM_EXEC)
+$(DIST)/eventsource-wasm.js $(DIST)/eventsource-wasm.mjs: $(DIST)/%: js/% js/core.js $(WASM_EXEC) $(DIST)/eventsource-wasm.wasm
 	@mkdir -p $(DIST)
 	$(BUNDLE) $< > $@.tmp
 	@grep -q 'globalThis.Go = class' $@.tmp || { echo "build: wasm_exec.js was not inserted into $@"; rm -f $@.tmp; exit 1; }
+	@! grep -q '@@WASM_VERSION@@' $@.tmp || { echo "build: the module's version was not written into $@"; rm -f $@.tmp; exit 1; }
 	mv $@.tmp $@
 
 # The declarations: package.json's exports give the ES module the .d.mts

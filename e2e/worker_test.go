@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/refserver"
 )
 
 // The tests of WasmEventSource in workers. web/e2e/worker.html starts a
@@ -239,7 +243,13 @@ func runWorkerChecks(t *testing.T, ctx context.Context, kind string) {
 	if rd := res.Ready; rd == nil {
 		t.Error("the ready check gave no result")
 	} else {
+		// The classic script asks for the module with its version
+		// (dist/eventsource-wasm.js, defaultWasm); the ES module for
+		// the file as it is.
 		want := []string{absoluteURL("/dist/eventsource-wasm.wasm")}
+		if strings.HasSuffix(kind, "-classic") {
+			want[0] += "?v=" + distVersion(t, "eventsource-wasm.wasm")
+		}
 		if rd.Reactions != 1 || rd.Value != "undefined" || !slices.Equal(rd.WasmFetches, want) || !rd.SameAfterReload {
 			t.Errorf("ready: its reaction ran %d time(s) with %s, the worker fetched %q, loading again kept ready %v; "+
 				"want once with undefined, %q (beside the script, once), true", rd.Reactions, rd.Value, rd.WasmFetches, rd.SameAfterReload, want)
@@ -313,4 +323,20 @@ func runWorkerConfigure(t *testing.T, ctx context.Context, kind string) {
 			}
 		}
 	}
+}
+
+// distVersion returns the version of dist/name that the reference server
+// serves as immutable, and that the build writes into the classic script.
+func distVersion(t *testing.T, name string) string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(env.root, "dist", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	v, err := refserver.FileVersion(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
 }

@@ -5,7 +5,7 @@
 //
 // and gets the global WasmEventSource at once; a worker gets it from
 // importScripts("/dist/eventsource-wasm.js"). The module is loaded from
-// eventsource-wasm.wasm beside this script, from the URL in the tag's
+// eventsource-wasm.wasm beside this script (with ?v=VERSION), from the URL in the tag's
 // data-wasm attribute, or from where WasmEventSource.configure({ wasmURL })
 // says, if that comes in the same task as the script. With a data-polyfill
 // attribute the script also makes WasmEventSource the page's EventSource,
@@ -36,8 +36,14 @@
   }
   const wasmAttribute = script && script.dataset ? script.dataset.wasm : undefined;
 
+  // The module beside this script, named with its version, which the
+  // build writes here (the first 16 hex digits of its SHA-256): a new
+  // module is a new URL, so a server may let browsers keep this one for
+  // good (Cache-Control: immutable), and Chromium then keeps its compiled
+  // code from one visit to the next.
+  const defaultWasm = "eventsource-wasm.wasm?v=@@WASM_VERSION@@";
   const { WasmEventSource, install, start } = eventSourceWasm({
-    wasmURL: () => new URL(wasmAttribute || "eventsource-wasm.wasm", scriptURL).href,
+    wasmURL: () => new URL(wasmAttribute || defaultWasm, scriptURL).href,
     scriptURL,
   });
   globalThis.WasmEventSource = WasmEventSource;

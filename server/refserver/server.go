@@ -86,6 +86,8 @@ type Server struct {
 	now      func() time.Time
 	// otherOrigin is Options.OtherOrigin.
 	otherOrigin string
+	// versions keeps the static files' versions (see static).
+	versions versionCache
 }
 
 // New returns a Server configured by opts.

@@ -2,6 +2,7 @@ package refserver
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -228,4 +229,118 @@ func TestSlow(t *testing.T) {
 			t.Errorf("a request whose client is gone got %d %q, want nothing", w.Code, w.Body.String())
 		}
 	})
+}
+
+// TestStaticCaching checks the caching headers of static files: a strong
+// ETag per content coding with no-cache, a 304 for a matching
+// If-None-Match, and immutable for a request that names the file's
+// version, the first 16 hex digits of its SHA-256 (what the Makefile
+// writes into the classic loader's default module URL with sha256sum).
+func TestStaticCaching(t *testing.T) {
+	root := t.TempDir()
+	module := filepath.Join(root, "dist/m.wasm")
+	writeFile(t, module, "plain")
+	writeFile(t, module+".br", "brotli bytes")
+	writeFile(t, filepath.Join(root, "dist/alone.js"), "js")
+	srv := New(Options{Root: root})
+	const version = "a116c9ed46d62077" // printf plain | sha256sum | cut -c1-16
+	const immutable = "public, max-age=31536000, immutable"
+
+	get := func(path, accept, ifNoneMatch string) *http.Response {
+		t.Helper()
+		r := httptest.NewRequest("GET", path, nil)
+		if accept != "" {
+			r.Header.Set("Accept-Encoding", accept)
+		}
+		if ifNoneMatch != "" {
+			r.Header.Set("If-None-Match", ifNoneMatch)
+		}
+		w := httptest.NewRecorder()
+		srv.ServeHTTP(w, r)
+		return w.Result()
+	}
+	body := func(res *http.Response) string {
+		t.Helper()
+		b, err := io.ReadAll(res.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+
+	for _, tc := range []struct {
+		name, path, accept, ifNoneMatch string
+		wantStatus                      int
+		wantBody, wantETag, wantCache   string
+		wantVary                        bool
+	}{
+		{"identity", "/dist/m.wasm", "", "", 200, "plain", `"` + version + `"`, "no-cache", true},
+		{"brotli", "/dist/m.wasm", "br", "", 200, "brotli bytes", `"` + version + `-br"`, "no-cache", true},
+		{"revalidated", "/dist/m.wasm", "", `"` + version + `"`, 304, "", `"` + version + `"`, "no-cache", true},
+		{"revalidated brotli", "/dist/m.wasm", "br", `"` + version + `-br"`, 304, "", `"` + version + `-br"`, "no-cache", true},
+		{"other coding's tag", "/dist/m.wasm", "br", `"` + version + `"`, 200, "brotli bytes", `"` + version + `-br"`, "no-cache", true},
+		{"versioned", "/dist/m.wasm?v=" + version, "br", "", 200, "brotli bytes", `"` + version + `-br"`, immutable, true},
+		{"versioned identity", "/dist/m.wasm?v=" + version, "", "", 200, "plain", `"` + version + `"`, immutable, true},
+		{"another version", "/dist/m.wasm?v=0123456789abcdef", "br", "", 200, "brotli bytes", `"` + version + `-br"`, "no-cache", true},
+		{"version prefix", "/dist/m.wasm?v=" + version[:8], "", "", 200, "plain", `"` + version + `"`, "no-cache", true},
+		{"no compressed copy", "/dist/alone.js", "br, gzip", "", 200, "js", "", "no-cache", false},
+		{"missing", "/dist/none.wasm?v=" + version, "", "", 404, "", "", "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := get(tc.path, tc.accept, tc.ifNoneMatch)
+			if res.StatusCode != tc.wantStatus {
+				t.Fatalf("%d, want %d", res.StatusCode, tc.wantStatus)
+			}
+			if tc.wantStatus == 404 {
+				if cc := res.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") || res.Header.Get("ETag") != "" {
+					t.Errorf("a missing file: Cache-Control %q, ETag %q; want neither immutable nor a tag", cc, res.Header.Get("ETag"))
+				}
+				return
+			}
+			if got := body(res); got != tc.wantBody {
+				t.Errorf("body %q, want %q", got, tc.wantBody)
+			}
+			if tc.wantETag != "" {
+				if got := res.Header.Get("ETag"); got != tc.wantETag {
+					t.Errorf("ETag %s, want %s", got, tc.wantETag)
+				}
+			}
+			if got := res.Header.Get("Cache-Control"); got != tc.wantCache {
+				t.Errorf("Cache-Control %q, want %q", got, tc.wantCache)
+			}
+			if got := strings.Contains(res.Header.Get("Vary"), "Accept-Encoding"); got != tc.wantVary {
+				t.Errorf("Vary %q: Accept-Encoding there %v, want %v", res.Header.Get("Vary"), got, tc.wantVary)
+			}
+		})
+	}
+
+	t.Run("rebuilt", func(t *testing.T) {
+		// A rebuilt file has a new version: the old one is no longer
+		// immutable, nor does its tag revalidate.
+		writeFile(t, module, "rebuilt module")
+		writeFile(t, module+".br", "new brotli")
+		later := time.Now().Add(time.Minute)
+		for _, name := range []string{module, module + ".br"} {
+			if err := os.Chtimes(name, later, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const newVersion = "f94084e4cfedc723" // printf 'rebuilt module' | sha256sum | cut -c1-16
+		if res := get("/dist/m.wasm?v="+version, "", ""); res.Header.Get("Cache-Control") != "no-cache" || body(res) != "rebuilt module" {
+			t.Errorf("the old version: Cache-Control %q, want no-cache and the new file", res.Header.Get("Cache-Control"))
+		}
+		if res := get("/dist/m.wasm", "", `"`+version+`"`); res.StatusCode != 200 || res.Header.Get("ETag") != `"`+newVersion+`"` {
+			t.Errorf("the old tag: %d with ETag %s, want 200 with %q", res.StatusCode, res.Header.Get("ETag"), newVersion)
+		}
+		if res := get("/dist/m.wasm?v="+newVersion, "br", ""); res.Header.Get("Cache-Control") != immutable || body(res) != "new brotli" {
+			t.Errorf("the new version: Cache-Control %q, want %q", res.Header.Get("Cache-Control"), immutable)
+		}
+	})
+}
+
+func TestFileVersion(t *testing.T) {
+	v, err := FileVersion(strings.NewReader("plain"))
+	if err != nil || v != "a116c9ed46d62077" {
+		t.Errorf("FileVersion(plain) = %q, %v; want a116c9ed46d62077 (sha256sum's first 16 digits)", v, err)
+	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -442,6 +443,13 @@ func describe(w workload, v map[string]float64) string {
 		return fmt.Sprintf("p50 %s p99 %s", ms(v["p50"]), ms(v["p99"]))
 	case firstEvent, ready:
 		return fmt.Sprintf("cold %s warm %s", ms(v["cold"]), ms(v["warm"]))
+	case returning:
+		s := fmt.Sprintf("first visit %s, returns: first event %s, %s", ms(v["first_visit"]), ms(v["first"]), ms(v["first_again"]))
+		if _, ok := v["ready"]; ok {
+			s += fmt.Sprintf(", ready %s, %s; module revalidated: first event %s, %s, ready %s, %s", ms(v["ready"]), ms(v["ready_again"]),
+				ms(v["first_revalidate"]), ms(v["first_revalidate_again"]), ms(v["ready_revalidate"]), ms(v["ready_revalidate_again"]))
+		}
+		return s
 	case soak, rounds:
 		var parts []string
 		if _, ok := v["heap_early"]; ok {
@@ -475,6 +483,8 @@ func (b *bencher) measure(t tab, w workload, im impl) (map[string]float64, error
 		return b.pageLoads(t, im, b.plain.URL+w.StreamPath())
 	case ready:
 		return b.pageLoads(t, im, "")
+	case returning:
+		return b.returning(im, b.plain.URL+w.StreamPath())
 	case concurrent:
 		return b.concurrent(t, w, im)
 	case soak:
@@ -837,6 +847,150 @@ func (b *bencher) pageLoads(t tab, im impl, stream string) (map[string]float64, 
 	return map[string]float64{"cold": coldMs, "warm": warmMs}, nil
 }
 
+// returnDwell is how long the first visit's page of the returning workload
+// stays open before the visitor leaves. Chromium writes a module's
+// compiled code to its cache about two seconds after the module's first
+// function was optimized (in this project's traces, 2.0 to 2.5 s after
+// instantiation: V8 waits that long for more functions to be optimized);
+// a visitor who leaves sooner finds nothing cached on return.
+const returnDwell = 4 * time.Second
+
+// returnAway is how long the visitor is away: the first visit's tab shows
+// about:blank for that long before the return visit loads the page.
+const returnAway = time.Second
+
+// returnVisits is how many times the visitor of the returning workload
+// comes back. Twice, since Chromium kept the compiled code of a module
+// that was revalidated (a 304) for the first return only, and compiled it
+// again on each return after that.
+const returnVisits = 2
+
+// revalidatePage is the bench page of wasm whose loader asks for the
+// module's plain URL (data-wasm), which the reference server serves with
+// no-cache and an ETag, where the default URL names the module's version
+// and is served as immutable. benchHandler serves it.
+const revalidatePage = "/bench/wasm-revalidate.html?impl=wasm"
+
+// returning measures a returning visitor of im's bench page, which opens
+// stream at once: a first visit in a new browser context, whose page stays
+// open returnDwell and then leaves for about:blank; returnAway later, the
+// page loads again in a new tab of the same context (in Chromium; the
+// engines behind e2e/internal/browser have no second tab in a fresh
+// context, and load it again in the same tab), with the HTTP cache and the
+// code caches as the first visit left them. For wasm it does so twice:
+// with the loader's default, versioned module URL, and with the module's
+// plain URL, revalidated on return (revalidatePage).
+func (b *bencher) returning(im impl, stream string) (map[string]float64, error) {
+	query := "&first=" + url.QueryEscape(stream)
+	load := func(t tab, page string) (pageLoad, error) {
+		b.loads++
+		u := fmt.Sprintf("%s%s&load=%d%s", b.plain.URL, page, b.loads, query)
+		if b.isolate {
+			u += "&" + isolateQuery
+		}
+		if err := t.navigate(u, b.cfg.timeout); err != nil {
+			return pageLoad{}, err
+		}
+		p, err := evaluate[pageLoad](t, b.cfg.timeout, `window.ssebench ? ssebench.pageLoad : Promise.reject(new Error("/bench/bench.js did not load"))`)
+		if err == nil && p.Error != nil {
+			err = errors.New(*p.Error)
+		}
+		if err == nil && p.FirstEventMs == nil {
+			err = errors.New("the page reported no first event")
+		}
+		if err == nil {
+			err = problemOf(t)
+		}
+		return p, err
+	}
+	// visit loads page as a first visit, then returnVisits times again,
+	// and returns the loads in order.
+	visit := func(page string) ([]pageLoad, error) {
+		t, err := b.browser.newTab(im.Name+" (first visit)", true)
+		if err != nil {
+			return nil, err
+		}
+		defer t.close()
+		var loads []pageLoad
+		at := t
+		for i := 0; i <= returnVisits; i++ {
+			if i > 0 {
+				next, err := t.sibling(fmt.Sprintf("%s (return %d)", im.Name, i))
+				if err != nil {
+					return nil, err
+				}
+				if next != t {
+					defer next.close() // before t, whose context it lives in
+				}
+				at = next
+			}
+			p, err := load(at, page)
+			if err != nil {
+				if i == 0 {
+					return nil, fmt.Errorf("first visit: %w", err)
+				}
+				return nil, fmt.Errorf("return visit %d: %w", i, err)
+			}
+			loads = append(loads, p)
+			if i == returnVisits {
+				break
+			}
+			time.Sleep(returnDwell)
+			if err := at.navigate("about:blank", b.cfg.timeout); err != nil {
+				return nil, err
+			}
+			time.Sleep(returnAway)
+		}
+		return loads, nil
+	}
+	// record puts the return visits' figures of loads into v, with
+	// suffix after the metric's name.
+	record := func(v map[string]float64, loads []pageLoad, suffix string, ready bool) error {
+		for i, p := range loads[1:] {
+			key := suffix
+			if i > 0 {
+				key += "_again"
+			}
+			v["first"+key] = *p.FirstEventMs
+			if ready {
+				if p.ReadyMs == nil {
+					return fmt.Errorf("return visit %d: the page reported no ready time", i+1)
+				}
+				v["ready"+key] = *p.ReadyMs
+			}
+		}
+		return nil
+	}
+
+	loads, err := visit(im.Page())
+	if err != nil {
+		return nil, err
+	}
+	v := map[string]float64{"first_visit": *loads[0].FirstEventMs}
+	wasm := im.Name == "wasm"
+	if err := record(v, loads, "", wasm); err != nil {
+		return nil, err
+	}
+	if !wasm {
+		return v, nil
+	}
+	if loads, err = visit(revalidatePage); err != nil {
+		return nil, fmt.Errorf("module revalidated: %w", err)
+	}
+	if err := record(v, loads, "_revalidate", true); err != nil {
+		return nil, fmt.Errorf("module revalidated: %w", err)
+	}
+	return v, nil
+}
+
+// problemOf returns the first problem of t's pages as an error, or nil.
+func problemOf(t tab) error {
+	if p := t.problem(); p != "" {
+		return errors.New(p)
+	}
+	return nil
+}
+
 // benchHandler serves the reference server, with the bundles of the peers
 // at /bench/bundles/. Like the static files of the reference server, the
 // bundles must be revalidated before each use.
@@ -848,6 +1002,22 @@ func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler 
 		files.ServeHTTP(w, r)
 	}))
 	mux.Handle("/", refserver.New(refserver.Options{Root: root, Logf: logf}))
+	mux.HandleFunc("GET "+strings.Split(revalidatePage, "?")[0], func(w http.ResponseWriter, r *http.Request) {
+		page, err := os.ReadFile(filepath.Join(root, "web", "bench", "wasm.html"))
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		const loader = `<script src="/dist/eventsource-wasm.js">`
+		if !bytes.Contains(page, []byte(loader)) {
+			http.Error(w, "ssebench: web/bench/wasm.html has no "+loader, http.StatusInternalServerError)
+			return
+		}
+		page = bytes.Replace(page, []byte(loader), []byte(`<script src="/dist/eventsource-wasm.js" data-wasm="/dist/eventsource-wasm.wasm">`), 1)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		w.Write(page)
+	})
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Has(strings.Split(isolateQuery, "=")[0]) {
 			// HTML, "Cross-origin isolation": every resource of the

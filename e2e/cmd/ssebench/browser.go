@@ -43,6 +43,9 @@ type tab interface {
 	problem() string
 	// close closes the tab and, when it had one, its own context.
 	close()
+	// sibling opens another tab in the tab's context (its HTTP cache and
+	// code caches), or, where the engine cannot, returns the tab itself.
+	sibling(label string) (tab, error)
 }
 
 // startBrowser starts a browser of engine e with a fresh profile.
@@ -150,6 +153,7 @@ type cdpTab struct {
 	closeTab func()
 	label    string
 	problems problems
+	browser  *cdpBrowser
 }
 
 // newTab opens a tab; a fresh one is in a new browser context (see
@@ -159,7 +163,7 @@ func (c *cdpBrowser) newTab(label string, fresh bool) (tab, error) {
 	if fresh {
 		opts = append(opts, chromedp.WithNewBrowserContext())
 	}
-	t := &cdpTab{label: label}
+	t := &cdpTab{label: label, browser: c}
 	ctx, closeTab, err := headless.OpenTab(c.ctx, func(m chromedp.ConsoleMessage) { t.console(c, m) }, opts...)
 	if err != nil {
 		return nil, err
@@ -188,6 +192,22 @@ func (t *cdpTab) console(c *cdpBrowser, m chromedp.ConsoleMessage) {
 }
 
 func (t *cdpTab) problem() string { return t.problems.first() }
+
+// sibling opens a tab as a child of t: in t's browser context. It must be
+// closed before t, whose context it lives in.
+func (t *cdpTab) sibling(label string) (tab, error) {
+	s := &cdpTab{label: label}
+	ctx, closeTab, err := headless.OpenTab(t.ctx, func(m chromedp.ConsoleMessage) { s.console(t.browser, m) })
+	if err != nil {
+		return nil, err
+	}
+	s.ctx, s.closeTab, s.browser = ctx, closeTab, t.browser
+	if _, err := chromedp.Call(ctx, network.Disable, cdp.Empty{}); err != nil {
+		s.close()
+		return nil, fmt.Errorf("Network.disable: %w", err)
+	}
+	return s, nil
+}
 
 func (t *cdpTab) close() { t.closeTab() }
 
@@ -257,6 +277,10 @@ func (b *tabBrowser) newTab(label string, fresh bool) (tab, error) {
 }
 
 func (t *browserTab) problem() string { return t.problems.first() }
+
+// sibling returns t itself: e2e/internal/browser opens no second tab in
+// the context of a FreshContext tab.
+func (t *browserTab) sibling(string) (tab, error) { return t, nil }
 
 func (t *browserTab) close() { t.t.Close() }
 

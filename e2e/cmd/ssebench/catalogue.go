@@ -77,6 +77,11 @@ const (
 	// ready times WasmEventSource.ready from the loader's start, on a
 	// cold and on a warm page (wasm, and the Go floor's start).
 	ready
+	// returning times a visitor who comes back: a page that opens a
+	// stream at once, loaded in a new browser context, left open for a
+	// few seconds, then loaded again in a new tab of the same context,
+	// where the second load's ready time and first event are measured.
+	returning
 	// concurrent opens Streams streams of N events at once over HTTP/2
 	// and samples memory.
 	concurrent
@@ -155,6 +160,22 @@ var (
 		{"cold", "cold page", "ms"},
 		{"warm", "warm page", "ms"},
 	}
+	// returningMetrics: the loads of a returning visitor, who comes back
+	// twice (_again is the second return); wasm's with the classic
+	// loader's default module URL (versioned, which the reference server
+	// serves as immutable) and, as _revalidate, with the module's plain
+	// URL (no-cache and an ETag: a 304 on return).
+	returningMetrics = []metric{
+		{"first_visit", "first event, first visit", "ms"},
+		{"first", "first event, return", "ms"},
+		{"first_again", "first event, 2nd return", "ms"},
+		{"ready", "ready, return", "ms"},
+		{"ready_again", "ready, 2nd return", "ms"},
+		{"first_revalidate", "revalidated: first event, return", "ms"},
+		{"first_revalidate_again", "revalidated: first event, 2nd return", "ms"},
+		{"ready_revalidate", "revalidated: ready, return", "ms"},
+		{"ready_revalidate_again", "revalidated: ready, 2nd return", "ms"},
+	}
 	concurrentMetrics = []metric{
 		{"ms", "all events", "ms"},
 		{"p50", "latency p50", "ms"},
@@ -223,6 +244,16 @@ func catalogue(quick bool) []workload {
 			Kind:    ready,
 			Metrics: loadMetrics,
 			Only:    []string{"wasm", goFloor},
+		},
+		{
+			Name: "returning",
+			Title: fmt.Sprintf("a returning visitor: a page that opens a stream at once, loaded in a new browser context and left open %v, "+
+				"then, %v after leaving it, loaded again in a new tab of that context (Chromium; the same tab elsewhere), twice", returnDwell, returnAway),
+			Kind:    returning,
+			N:       1,
+			Size:    100,
+			Metrics: returningMetrics,
+			Only:    []string{"wasm", "native"},
 		},
 		{
 			Name: "concurrent",

@@ -352,6 +352,28 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 		b.WriteString("\n")
 	}
 
+	if w := rep.workload("returning"); w != nil {
+		fmt.Fprintf(b, "%s Returning visitor (ms)\n\n%s. Ready is from the loader's script tag, first events from the start of the navigation. "+
+			"wasm's page asks for the module at the classic loader's default URL, which names the module's version and which the reference server serves as immutable; "+
+			"\"revalidated\" is the same page with the module's plain URL, served with no-cache and an ETag (a 304 on return).\n\n", h, upperFirst(w.Title))
+		b.WriteString("| implementation |")
+		for _, m := range w.Metrics {
+			fmt.Fprintf(b, " %s |", m.Label)
+		}
+		b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
+		for _, im := range order {
+			if w.lookup(im) == nil {
+				continue
+			}
+			fmt.Fprintf(b, "| %s |", im)
+			for _, m := range w.Metrics {
+				fmt.Fprintf(b, " %s |", cell(w, im, m.Key, m.Unit))
+			}
+			b.WriteString("\n")
+		}
+		b.WriteString("\n")
+	}
+
 	// The workloads that sample memory get a table of every metric each.
 	memoryNote := "Memory after a full GC: JS heap is `performance.memory.usedJSHeapSize` (precise), WASM memory the byteLength of the memory the module exports."
 	for _, name := range []string{"concurrent", "soak", "rounds"} {
@@ -608,4 +630,12 @@ func renderHTML(rep *Report) ([]byte, error) {
 		Busy     string
 	}{rep, charts(rep), renderMarkdown(rep), busyWarning(rep.Meta)})
 	return buf.Bytes(), err
+}
+
+// upperFirst returns s with its first letter in upper case.
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }

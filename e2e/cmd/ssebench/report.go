@@ -375,6 +375,14 @@ const (
 	targetFloorRatio    = 1.15
 	targetReadyMs       = 100.0
 	targetFirstEventMs  = 100.0
+	// A returning visitor (the returning workload): ready this soon
+	// after the loader starts, and the first event at most this much
+	// later than native's.
+	targetReturnReadyMs = 100.0
+	targetReturnFirstMs = 50.0
+	// Many streams (the concurrent workload): wasm's median event latency
+	// at most this many times native's.
+	targetConcurrentP50 = 2.0
 	targetBrotliBytes   = 600 << 10
 	// Memory is flat when it grows by at most this share, or by
 	// targetFlatSlack bytes where that is more (a JS heap of a few MiB
@@ -529,6 +537,45 @@ func engineTargets(rep *Report) []Target {
 	native, why2 = get("ttfe", "native", "cold")
 	if measured(goal, why, why2) {
 		check(goal, wasm-native <= targetFirstEventMs, "wasm %s vs native %s: %+.1f ms", ms(wasm), ms(native), wasm-native)
+	}
+
+	goal = fmt.Sprintf("concurrent streams over HTTP/2: wasm's median event latency ≤ %g× native's", targetConcurrentP50)
+	wasm, why = get("concurrent", "wasm", "p50")
+	native, why2 = get("concurrent", "native", "p50")
+	if measured(goal, why, why2) {
+		check(goal, wasm <= targetConcurrentP50*native, "wasm p50 %s vs native %s: %.2f×", ms(wasm), ms(native), wasm/native)
+	}
+
+	// A returning visitor: the module in the HTTP cache, its compiled
+	// code where the engine keeps it.
+	goal = fmt.Sprintf("returning visitor: ready within %g ms of the loader's start, on each of two returns", targetReturnReadyMs)
+	readyMs, why := get("returning", "wasm", "ready")
+	again, why2 := get("returning", "wasm", "ready_again")
+	if measured(goal, why, why2) {
+		detail := fmt.Sprintf("ready %s, %s", ms(readyMs), ms(again))
+		rv, why := get("returning", "wasm", "ready_revalidate")
+		rv2, why2 := get("returning", "wasm", "ready_revalidate_again")
+		if why == "" && why2 == "" {
+			detail += fmt.Sprintf(" (module revalidated: %s, %s)", ms(rv), ms(rv2))
+		}
+		if cold, why := get("ready", "wasm", "cold"); why == "" {
+			detail += fmt.Sprintf("; a first visit's %s", ms(cold))
+		}
+		check(goal, max(readyMs, again) <= targetReturnReadyMs, "%s", detail)
+	}
+	goal = fmt.Sprintf("returning visitor: first event within %g ms of native's, on each of two returns", targetReturnFirstMs)
+	wasm, why = get("returning", "wasm", "first")
+	wasm2, why2 := get("returning", "wasm", "first_again")
+	native, why3 := get("returning", "native", "first")
+	native2, why4 := get("returning", "native", "first_again")
+	if measured(goal, why, why2, why3, why4) {
+		detail := fmt.Sprintf("wasm %s, %s vs native %s, %s: %+.1f, %+.1f ms", ms(wasm), ms(wasm2), ms(native), ms(native2), wasm-native, wasm2-native2)
+		rv, why := get("returning", "wasm", "first_revalidate")
+		rv2, why2 := get("returning", "wasm", "first_revalidate_again")
+		if why == "" && why2 == "" {
+			detail += fmt.Sprintf(" (module revalidated: %+.1f, %+.1f ms)", rv-native, rv2-native2)
+		}
+		check(goal, wasm-native <= targetReturnFirstMs && wasm2-native2 <= targetReturnFirstMs, "%s", detail)
 	}
 
 	// Over one long stream, the JS heap of any fetch-based client goes up

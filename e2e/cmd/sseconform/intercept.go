@@ -30,8 +30,13 @@ func (t *tab) serveAt(origin string, srv *local, impls []impl) error {
 	}
 	var patterns []*fetch.RequestPattern
 	for _, p := range harnessPaths(impls) {
-		if p == "/harness.html" {
-			p += "?*"
+		switch p {
+		case "/harness.html":
+			p += "?*" // the page always has a query
+		case "/dist/eventsource-wasm.wasm":
+			// The classic loader asks for the module with its version
+			// in the query (eventsource-wasm.wasm?v=…).
+			patterns = append(patterns, &fetch.RequestPattern{URLPattern: origin + p + "?*", RequestStage: fetch.RequestStageRequest})
 		}
 		// A backslash escapes the wildcards of a pattern; a path has
 		// none but the one after "?".
