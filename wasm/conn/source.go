@@ -182,9 +182,7 @@ func (s *Source) Pause() {
 	s.paused = true
 	s.state = Connecting
 	s.stopTimer()
-	old := s.attempt
-	s.attempt++
-	s.cfg.Transport.Abort(old)
+	s.abortAttempt()
 }
 
 // Resume ends a pause: the source connects at once, with its last event ID,
@@ -207,6 +205,12 @@ func (s *Source) Close() {
 	s.state = Closed
 	s.paused = false
 	s.stopTimer()
+	s.abortAttempt()
+}
+
+// abortAttempt aborts the current request, and moves on to a new attempt
+// number, so that what the old request still reports is ignored.
+func (s *Source) abortAttempt() {
 	old := s.attempt
 	s.attempt++
 	s.cfg.Transport.Abort(old)
