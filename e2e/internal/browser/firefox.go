@@ -70,6 +70,11 @@ var firefoxPrefs = map[string]any{
 	"dom.timeout.enable_budget_timer_throttling":                 false,
 	"dom.min_background_timeout_value":                           4,
 	"dom.min_background_timeout_value_without_budget_throttling": 4,
+	// The e2e tests hold many event streams open to one test server from
+	// four windows at once, and Firefox gives one host six HTTP/1.1
+	// connections in all (seen: reconnections and redirects waiting 2 to 5
+	// s for one). A page in the wild has one window's streams.
+	"network.http.max-persistent-connections-per-server": 64,
 }
 
 // thrownText matches the text of an uncaught exception or an unhandled
