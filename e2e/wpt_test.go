@@ -268,8 +268,7 @@ func readWPTVerdicts(engine browser.Engine) (wptVerdicts, error) {
 // its checked-in verdicts, and, in the engines other than Chromium, the
 // polyfill's against native Chromium's run of the polyfill: it must pass
 // and fail the same cases in every engine. An engine's native verdicts are
-// data (docs/engines.md): in Chromium a change fails the test, in the
-// other engines it is logged.
+// data (docs/engines.md); they are checked so that a change shows.
 func checkWPTVerdicts(t *testing.T, c wptCase, results map[string]map[string]wptResult, mine, oracle wptVerdicts) {
 	t.Helper()
 	for _, impl := range bothImpls {
@@ -280,17 +279,7 @@ func checkWPTVerdicts(t *testing.T, c wptCase, results map[string]map[string]wpt
 		}
 		t.Logf("%s %s: %s (%d ms)", env.engine, impl, r, r.Ms)
 		if want := mine[impl][c.ID]; verdictOf(r) != want {
-			report := t.Errorf
-			if impl == "native" && env.engine != browser.Chromium {
-				// Data, not a verdict on the polyfill: Firefox runs
-				// the native EventSource's reconnection timers of a
-				// window without the focus late (seen: 4.1 s for 3 s,
-				// and cases that timed out), which no preference of
-				// its timers changes, so a native verdict there can
-				// differ between runs. -update records it.
-				report = t.Logf
-			}
-			report("%s in %s: %s, but %s says %q; if the engine changed, rewrite it with -update and review the diff",
+			t.Errorf("%s in %s: %s, but %s says %q; if the engine changed, rewrite it with -update and review the diff",
 				impl, env.engine, r, wptVerdictsPath(env.engine), want)
 		}
 	}

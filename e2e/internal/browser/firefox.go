@@ -63,10 +63,8 @@ var firefoxPrefs = map[string]any{
 	"browser.newtabpage.activity-stream.feeds.snippets": false,
 	// Timers run on time in every window, as chromedp's default flags
 	// (--disable-background-timer-throttling and its kin) have Chromium
-	// do: Firefox throttles the timers of a window it takes for a
-	// background one, and of the test's four windows one has the focus.
-	// Seen: reconnections due after 3 s came after 8.6 to 9 s, for native
-	// EventSource and the polyfill alike.
+	// do: Firefox may throttle the timers of a window that has not the
+	// focus, and of the test's four windows one has it.
 	"dom.timeout.enable_budget_timer_throttling":                 false,
 	"dom.min_background_timeout_value":                           4,
 	"dom.min_background_timeout_value_without_budget_throttling": 4,
