@@ -8,7 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
-	"sync"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -113,14 +113,13 @@ func startXvfb(onLine func(string)) (*xvfb, error) {
 		return nil, err
 	}
 	number := make(chan string, 1)
-	var once sync.Once
 	go func() {
 		line, _ := bufio.NewReader(r).ReadString('\n')
-		once.Do(func() { number <- line })
+		number <- line
 	}()
 	select {
 	case line := <-number:
-		n, err := strconv.Atoi(trimNewline(line))
+		n, err := strconv.Atoi(strings.TrimSpace(line))
 		if err != nil {
 			p.stop()
 			return nil, fmt.Errorf("Xvfb gave no display number (%q)", line)
@@ -132,11 +131,4 @@ func startXvfb(onLine func(string)) (*xvfb, error) {
 		p.stop()
 		return nil, fmt.Errorf("Xvfb gave no display number in 20 s")
 	}
-}
-
-func trimNewline(s string) string {
-	for len(s) > 0 && (s[len(s)-1] == '\n' || s[len(s)-1] == '\r') {
-		s = s[:len(s)-1]
-	}
-	return s
 }

@@ -121,18 +121,22 @@ var (
 const webkitFreshMeans = "a new WebDriver session of its own: a new MiniBrowser (UI, web and network processes) " +
 	"in private browsing, whose cookies, storage and HTTP cache are in memory and start empty"
 
-// startWebKitSlot starts a driver on a free port and makes its session,
-// in which MiniBrowser runs with args.
-func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args []string, opts Options) (*webkitSlot, map[string]any, error) {
+// errDriverExited is startWebKitDriver's error for a driver that exited
+// before it answered.
+var errDriverExited = errors.New("exited")
+
+// startWebKitDriver starts a driver on a free port and waits until it
+// answers.
+func startWebKitDriver(ctx context.Context, driverPath, display string, opts Options) (*webkitSlot, error) {
 	port, err := freePort()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	cmd := exec.Command(driverPath, "--port="+strconv.Itoa(port))
 	cmd.Env = append(os.Environ(), "DISPLAY="+display)
 	proc, err := startProcess(cmd, opts.Log, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	slot := &webkitSlot{proc: proc, driver: &webDriver{base: "http://127.0.0.1:" + strconv.Itoa(port)}}
 	// The driver listens a moment after it starts.
@@ -144,13 +148,32 @@ func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args
 		}
 		select {
 		case <-proc.done:
-			return nil, nil, fmt.Errorf("%s exited: %v", driverPath, proc.err)
+			return nil, fmt.Errorf("%s %w: %v", driverPath, errDriverExited, proc.err)
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
 	if err != nil {
 		proc.stop()
-		return nil, nil, fmt.Errorf("%s does not answer: %w", driverPath, err)
+		return nil, fmt.Errorf("%s does not answer: %w", driverPath, err)
+	}
+	return slot, nil
+}
+
+// startWebKitSlot starts a driver on a free port and makes its session,
+// in which MiniBrowser runs with args.
+func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args []string, opts Options) (*webkitSlot, map[string]any, error) {
+	// The port is free when freePort looks, but another process may take
+	// it before the driver binds it, and then the driver exits: try again
+	// on another port, a few times.
+	var slot *webkitSlot
+	var err error
+	for range 3 {
+		if slot, err = startWebKitDriver(ctx, driverPath, display, opts); err == nil || !errors.Is(err, errDriverExited) {
+			break
+		}
+	}
+	if err != nil {
+		return nil, nil, err
 	}
 	capabilities := map[string]any{
 		// The HTTP/2 servers of the e2e tests have self-signed certificates.
@@ -168,7 +191,7 @@ func startWebKitSlot(ctx context.Context, driverPath, mini, display string, args
 	}
 	caps, err := slot.driver.newSession(ctx, capabilities)
 	if err != nil {
-		proc.stop()
+		slot.proc.stop()
 		return nil, nil, err
 	}
 	// No limit on scripts: the tests' own contexts bound each command.
