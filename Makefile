@@ -1,8 +1,8 @@
 # eventsource-wasm: build, demo and tests.
 #
 #   make demo    build, then serve the demo on http://127.0.0.1:8080/
-#   make test    vet, unit tests, then end-to-end tests in Chromium, Firefox and
-#                WebKit (BROWSERS=chromium make test for one engine)
+#   make test    vet, unit tests, then end-to-end tests in Chromium and WebKit
+#                (BROWSERS="chromium firefox webkit" make test adds Firefox)
 #   make fuzz    run the fuzzers for longer (FUZZTIME=1m each by default)
 #   make soak    stream 1,000,000 events through the polyfill, memory sampled
 #
@@ -113,7 +113,10 @@ unit:
 # process of its own (E2E_BROWSER); the commands and internal packages
 # under e2e/ run with Chromium's (sseconform's tests drive Firefox and
 # WebKit too, on a few scenarios, whatever BROWSERS says).
-BROWSERS ?= chromium firefox webkit
+# Firefox is left out of the default until the polyfill's WPT cases stop
+# timing out there now and then (issue #13's closing note): run it with
+# BROWSERS="chromium firefox webkit" make e2e.
+BROWSERS ?= chromium webkit
 
 e2e: build $(DIST)/faultinject/eventsource-wasm.wasm deps
 	@set -e; for b in $(BROWSERS); do \
