@@ -184,9 +184,6 @@ func startFirefox(ctx context.Context, opts Options) (Browser, error) {
 		return fail(err)
 	}
 	f.version = session.Capabilities.BrowserName + "/" + session.Capabilities.BrowserVersion
-	if err := f.conn.call(ctx, "session.subscribe", map[string]any{"events": []string{"log.entryAdded"}}, nil); err != nil {
-		return fail(err)
-	}
 	return f, nil
 }
 
@@ -288,7 +285,27 @@ func (f *firefox) NewTab(ctx context.Context, onConsole func(ConsoleMessage), op
 	f.mu.Lock()
 	f.consoles[created.Context] = onConsole
 	f.mu.Unlock()
-	return &firefoxTab{browser: f, context: created.Context, userContext: userContext}, nil
+	tab := &firefoxTab{browser: f, context: created.Context, userContext: userContext}
+	// The tab's console comes through a subscription of its own, which
+	// ends when the tab closes. With one subscription for the whole
+	// session, Firefox's parent process stopped for 14 to 16 s now and
+	// then late in a full e2e pass, while a page's requests failed CORS
+	// checks several times a second: no tab's request reached the network
+	// meanwhile (MOZ_LOG showed no HttpChannelParent::RecvAsyncOpen from
+	// any tab, and the main thread logged nothing), so native EventSource
+	// and the polyfill timed out alike. Six of eight full passes met one;
+	// none of the two since the subscriptions are per tab.
+	var sub struct {
+		Subscription string `json:"subscription"`
+	}
+	if err := f.conn.call(ctx, "session.subscribe", map[string]any{
+		"events": []string{"log.entryAdded"}, "contexts": []string{created.Context},
+	}, &sub); err != nil {
+		tab.Close()
+		return nil, fmt.Errorf("open a tab: %w", err)
+	}
+	tab.subscription = sub.Subscription
+	return tab, nil
 }
 
 // removeUserContext discards a user context and closes its tabs.
@@ -303,6 +320,8 @@ type firefoxTab struct {
 	context string
 	// userContext is the user context the tab has to itself, or "".
 	userContext string
+	// subscription is the id of the tab's subscription to its console.
+	subscription string
 }
 
 func (t *firefoxTab) Navigate(ctx context.Context, url string) error {
@@ -351,6 +370,10 @@ func (t *firefoxTab) Preload(ctx context.Context, script string) error {
 func (t *firefoxTab) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	var unsubscribed error
+	if t.subscription != "" {
+		unsubscribed = t.browser.conn.call(ctx, "session.unsubscribe", map[string]any{"subscriptions": []string{t.subscription}}, nil)
+	}
 	err := t.browser.conn.call(ctx, "browsingContext.close", map[string]any{"context": t.context}, nil)
 	t.browser.mu.Lock()
 	delete(t.browser.consoles, t.context)
@@ -358,6 +381,7 @@ func (t *firefoxTab) Close() error {
 	if isBiDiError(err, "no such frame") {
 		err = nil
 	}
+	err = errors.Join(unsubscribed, err)
 	if t.userContext != "" {
 		err = errors.Join(err, t.browser.removeUserContext(t.userContext))
 	}
