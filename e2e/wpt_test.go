@@ -176,6 +176,9 @@ func TestWPT(t *testing.T) {
 	start := time.Now()
 	run := runWPT(t, all)
 	t.Logf("ran %d cases with each implementation in %v", len(all), time.Since(start).Round(time.Millisecond))
+	if checkedIn, err := readWPTVerdicts(env.engine); err == nil {
+		rerunTimeouts(t, all, run, checkedIn)
+	}
 
 	if *update && filter == nil {
 		if err := writeWPTVerdicts(env.engine, run.results); err != nil {
@@ -345,6 +348,45 @@ func checkWPT(t *testing.T, g wptGroup, c wptCase, results map[string]map[string
 		t.Errorf("WasmEventSource passes, but wptKnownDifferences says it fails (%s): remove it", why)
 	case known:
 		t.Logf("known difference: %s", why)
+	}
+}
+
+// rerunTimeouts runs once more, after all the others, each case that timed
+// out where its checked-in verdict is a pass, and keeps the second result.
+// A case that hangs times out twice and still fails. What this is for: late
+// in a full e2e pass, Firefox's parent process sometimes sent no request of
+// any tab for 14 to 16 s (MOZ_LOG: no HttpChannelParent::RecvAsyncOpen
+// meanwhile), and the cases that started then timed out at 8 s, native
+// EventSource and the polyfill alike; a case run again after the stall
+// passes.
+func rerunTimeouts(t *testing.T, all []wptCase, run wptRunResults, checkedIn wptVerdicts) {
+	t.Helper()
+	var again []wptCase
+	for _, c := range all {
+		for _, impl := range bothImpls {
+			if r, ok := run.results[impl][c.ID]; ok && r.Status == "timeout" && checkedIn[impl][c.ID] == "pass" {
+				again = append(again, c)
+				break
+			}
+		}
+	}
+	if len(again) == 0 {
+		return
+	}
+	second := runWPT(t, again)
+	for _, c := range again {
+		for _, impl := range bothImpls {
+			first := run.results[impl][c.ID]
+			if first.Status != "timeout" {
+				continue
+			}
+			r, ok := second.results[impl][c.ID]
+			if !ok {
+				continue
+			}
+			t.Logf("%s %s timed out (%s); run again after the other cases: %s", impl, c.ID, first.Message, r)
+			run.results[impl][c.ID] = r
+		}
 	}
 }
 

@@ -287,14 +287,8 @@ func (f *firefox) NewTab(ctx context.Context, onConsole func(ConsoleMessage), op
 	f.mu.Unlock()
 	tab := &firefoxTab{browser: f, context: created.Context, userContext: userContext}
 	// The tab's console comes through a subscription of its own, which
-	// ends when the tab closes. With one subscription for the whole
-	// session, Firefox's parent process stopped for 14 to 16 s now and
-	// then late in a full e2e pass, while a page's requests failed CORS
-	// checks several times a second: no tab's request reached the network
-	// meanwhile (MOZ_LOG showed no HttpChannelParent::RecvAsyncOpen from
-	// any tab, and the main thread logged nothing), so native EventSource
-	// and the polyfill timed out alike. Six of eight full passes met one;
-	// none of the two since the subscriptions are per tab.
+	// ends when the tab closes, so that the session keeps none for the
+	// hundreds of tabs an e2e pass opens and closes.
 	var sub struct {
 		Subscription string `json:"subscription"`
 	}
