@@ -18,6 +18,9 @@
 //   sseTrace.run(opts) runs one trace and returns a promise of its result.
 //   sseTrace.shorten(data) gives {data, dataLength, dataHash} as a trace
 //                    records a message's data: see LONG_DATA.
+//   sseTrace.violations the Content-Security-Policy violations the page has
+//                    reported since this file ran, before the polyfill
+//                    loads: {directive, blocked, source, sample} each.
 //
 // opts: {impl: "native"|"wasm"|"script", url, events: [names], closeAfter: n,
 //        maxErrors: n (default 10), timeoutMs: n (default 10000),
@@ -33,6 +36,14 @@
   // Data longer than LONG_DATA code units is shortened in the trace, with its
   // length and a hash, so that golden files stay readable.
   const LONG_DATA = 256;
+
+  // Every engine reports a policy violation to the page as a
+  // securitypolicyviolation event, which a test driver that cannot run a
+  // script before the page's own (WebKit's) can read here.
+  const violations = [];
+  document.addEventListener("securitypolicyviolation", (e) => violations.push({
+    directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, sample: e.sample,
+  }));
 
   const params = new URLSearchParams(location.search);
   const pageImpl = params.get("impl") || "native";
@@ -262,5 +273,5 @@
   // a failed load from showing twice, as an unhandled rejection too.
   loaded.catch(() => { document.documentElement.dataset.harness = "error"; });
 
-  window.sseTrace = { loaded, run, shorten };
+  window.sseTrace = { loaded, run, shorten, violations };
 })();
