@@ -941,6 +941,7 @@ function eventSourceWasm(setup) {
     #onAbort = null; // the abort listener on the signal option's AbortSignal
     #visibility = null; // pauseWhenHidden's state (see #watchVisibility)
     #iterators = null; // an array of the Iterations of for await loops, while any run
+    #pendingErrors = []; // the error events #failed queued, until they fire
     #listened = new Set(); // every type addEventListener was called with (see #dispatch)
     #port = null; // {dispatch, stalled, resume}: the reads of this source (see readOn)
 
@@ -1258,6 +1259,7 @@ function eventSourceWasm(setup) {
     // #opened announces the connection (§9.2.3). The open event also
     // carries the response's status, headers and final URL.
     #opened(response) {
+      this.#flushErrors();
       if (this.#readyState === CLOSED) return;
       const url = (response && response.url) || this.#url;
       this.#origin = new URL(url).origin;
@@ -1346,8 +1348,12 @@ function eventSourceWasm(setup) {
       }
       // The standard queues a task that changes readyState and fires
       // error, so promise callbacks of the last message handler run
-      // first, as with native EventSource.
-      setTimeout(() => {
+      // first, as with native EventSource. That task comes before the next
+      // connection's open event, whose events all follow it: if the open
+      // comes first (seen in WebKit under load, where the timer ran after
+      // the reconnection's response), it fires the error first
+      // (#flushErrors).
+      this.#pendingErrors.push(() => {
         if (this.#readyState === CLOSED) return;
         this.#readyState = reconnect ? CONNECTING : CLOSED;
         const details = {
@@ -1367,7 +1373,14 @@ function eventSourceWasm(setup) {
           const normalEnd = this.#options.once && reason === "end-of-stream";
           this.#closed(normalEnd ? null : iterationError(details), false);
         }
-      }, 0);
+      });
+      setTimeout(() => this.#flushErrors(), 0);
+    }
+
+    // #flushErrors fires the error events #failed queued that have not
+    // fired yet, in order.
+    #flushErrors() {
+      while (this.#pendingErrors.length > 0) this.#pendingErrors.shift()();
     }
 
     // Event handler IDL attributes (HTML §8.1.8.1): the listener is added
