@@ -37,9 +37,10 @@
   // length and a hash, so that golden files stay readable.
   const LONG_DATA = 256;
 
-  // Every engine reports a policy violation to the page as a
-  // securitypolicyviolation event, which a test driver that cannot run a
-  // script before the page's own (WebKit's) can read here.
+  // Engines report a policy violation to the page as a
+  // securitypolicyviolation event (WebKitGTK 2.50 not for a WebAssembly
+  // compilation it refuses), which a test driver that cannot run a script
+  // before the page's own (WebKit's) can read here.
   const violations = [];
   document.addEventListener("securitypolicyviolation", (e) => violations.push({
     directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile, sample: e.sample,
