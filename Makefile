@@ -1,8 +1,8 @@
 # eventsource-wasm: build, demo and tests.
 #
 #   make demo    build, then serve the demo on http://127.0.0.1:8080/
-#   make test    vet, unit tests, then end-to-end tests in Chromium and WebKit
-#                (BROWSERS="chromium firefox webkit" make test adds Firefox)
+#   make test    vet, unit tests, then end-to-end tests in Chromium, Firefox
+#                and WebKit (BROWSERS=chromium make test: Chromium alone)
 #   make fuzz    run the fuzzers for longer (FUZZTIME=1m each by default)
 #   make soak    stream 1,000,000 events through the polyfill, memory sampled
 #
