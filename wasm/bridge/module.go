@@ -36,39 +36,24 @@ func Serve(host string) error {
 		return errors.New("eventsource-wasm: no host object " + host + " to register with")
 	}
 	m := &module{sources: make(map[int]*source)}
-	open, err := safejs.FuncOf(m.open)
-	if err != nil {
-		return err
+	handlers := map[string]func(safejs.Value, []safejs.Value) any{
+		"open":    m.open,
+		"close":   m.close,
+		"pause":   m.withSource((*conn.Source).Pause),
+		"resume":  m.withSource((*conn.Source).Resume),
+		"hold":    m.withSource((*conn.Source).Hold),
+		"release": m.withSource((*conn.Source).Release),
+		"kick":    func(safejs.Value, []safejs.Value) any { return nil },
 	}
-	closeFunc, err := safejs.FuncOf(m.close)
-	if err != nil {
-		return err
+	exports := map[string]any{"next": uintptr(unsafe.Pointer(&next))}
+	for name, handler := range handlers {
+		f, err := safejs.FuncOf(handler)
+		if err != nil {
+			return err
+		}
+		exports[name] = f
 	}
-	pause, err := safejs.FuncOf(m.withSource((*conn.Source).Pause))
-	if err != nil {
-		return err
-	}
-	resume, err := safejs.FuncOf(m.withSource((*conn.Source).Resume))
-	if err != nil {
-		return err
-	}
-	hold, err := safejs.FuncOf(m.withSource((*conn.Source).Hold))
-	if err != nil {
-		return err
-	}
-	release, err := safejs.FuncOf(m.withSource((*conn.Source).Release))
-	if err != nil {
-		return err
-	}
-	kick, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { return nil })
-	if err != nil {
-		return err
-	}
-	_, err = hostObject.Call("register", map[string]any{
-		"open": open, "close": closeFunc, "pause": pause, "resume": resume,
-		"hold": hold, "release": release, "kick": kick,
-		"next": uintptr(unsafe.Pointer(&next)),
-	})
+	_, err = hostObject.Call("register", exports)
 	return err
 }
 
