@@ -111,7 +111,7 @@ func renderMarkdown(rep *Report) string {
 	if len(rep.Targets) > 0 {
 		b.WriteString("## Targets\n\n")
 		if multi {
-			b.WriteString("Judged in each engine, against that engine's native EventSource, peers and floors in the same run.\n\n")
+			b.WriteString("Judged in each engine, against that engine's native EventSource, peers and floors in the same run; the returning visitor's are targets in Chromium only, and only reported elsewhere.\n\n")
 		}
 		for _, t := range rep.Targets {
 			where := ""
