@@ -243,7 +243,7 @@ func TestIterateBesideListeners(t *testing.T) {
 
 // TestIterateSlowConsumer checks what happens when a loop is slower than
 // the stream: nothing is dropped, and the source stops reading once the
-// loop has 10,000 events or 8 Mi UTF-16 code units of data waiting (plus
+// loop has 10,000 events or 8 MiB of batches waiting (plus
 // at most one read, up to 256 KiB), so that a message listener, which hears
 // each event as the source reads it, stops there until the loop catches
 // up. The stream is 30,000 events of about 1000 bytes, numbered; the loop
@@ -297,7 +297,7 @@ func TestIterateSlowConsumer(t *testing.T) {
 	if res.Taken != n || res.Heard != n {
 		t.Errorf("the loop took %d and the listener heard %d events, want %d each: none dropped", res.Taken, res.Heard, n)
 	}
-	// The bound: 8 Mi code units of data is 8,388 such events; one read
+	// The bound: 8 MiB of batches is under 8,388 such events; one read
 	// more is under 1,050 of them even if reads were 1 MiB (they are at
 	// most 256 KiB).
 	if res.HeardWhileStalled < 1 || res.HeardWhileStalled > 8388+1050 {
@@ -310,8 +310,8 @@ func TestIterateSlowConsumer(t *testing.T) {
 // loop, the silence is the page's, so the connection stays (no error event)
 // though the loop waits 2.5 s against a 1 s timeout; then every event
 // arrives. The stream is /sse/bench's 20,000 events of 1000 B, written in
-// large pieces, more than a loop may have waiting (8 Mi code units of
-// data), so the source holds back its reads while the loop waits.
+// large pieces, more than a loop may have waiting (8 MiB of batches), so
+// the source holds back its reads while the loop waits.
 func TestIterateSlowConsumerHeartbeat(t *testing.T) {
 	t.Parallel()
 	ctx := openPage(t, "wasm.html")

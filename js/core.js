@@ -705,10 +705,12 @@ function eventSourceWasm(setup) {
 
   // --- Async iteration ---------------------------------------------------
 
-  // The most events, and UTF-16 code units of their data, that one for
+  // The most events, and bytes of the batches that hold them, that one for
   // await loop may have waiting before its source stops reading: a batch
   // (one read, at most 256 KiB) may take it past either, and the source then
-  // reads on only once the loop is below both again.
+  // reads on only once the loop is below both again. A batch's length in
+  // UTF-8 is at least the UTF-16 code units of its data, and at least the
+  // bytes its string takes.
   const ITERATION_EVENTS = 10000;
   const ITERATION_DATA = 8 << 20;
 
@@ -734,16 +736,16 @@ function eventSourceWasm(setup) {
   // An Iteration is the iterator of one for await loop over a source: the
   // batches the source has handed it and the loop has not yet taken all
   // of, and the loop's pending next() calls. A batch is the source's
-  // split batch as it is, {fields, end, origin, count, data} (see
-  // #dispatch): the hand-off costs one push per batch, and next() makes
-  // each message from its fields as the loop takes it.
+  // split batch as it is, {fields, plain, end, origin, lastEventId, count,
+  // length} (see #dispatch): the hand-off costs one push per batch, and
+  // next() makes each message from its fields as the loop takes it.
   class Iteration {
     #source;
     #queue = []; // batches
     #head = 0; // the queue's first batch not wholly taken
     #pos = 1; // the fields index of that batch's next record
     #count = 0; // the events waiting
-    #data = 0; // the UTF-16 code units of their data
+    #data = 0; // the bytes of the batches that hold them
     #waiting = []; // the {resolve, reject} of next() calls that found the queue empty
     #ended = false;
     #failure = null; // thrown once the queue is empty
@@ -777,22 +779,28 @@ function eventSourceWasm(setup) {
     // be more than 0. Records of an empty type are changes of state (see
     // wasm/batch), which the loop does not see.
     #take() {
+      // The source may have held back its reads for this loop (#shift may
+      // bring #data under the bound before the message is found).
+      const wasFull = this.#count >= ITERATION_EVENTS || this.#data >= ITERATION_DATA;
       for (;;) {
         const batch = this.#queue[this.#head];
         const fields = batch.fields;
         while (this.#pos < batch.end) {
           const i = this.#pos;
-          this.#pos = i + 3;
-          const type = fields[i];
-          if (type === "") continue;
-          const data = fields[i + 1];
-          const wasFull = this.#count >= ITERATION_EVENTS || this.#data >= ITERATION_DATA;
+          let value;
+          if (batch.plain) {
+            this.#pos = i + 1;
+            value = { type: "message", data: fields[i], lastEventId: batch.lastEventId, origin: batch.origin };
+          } else {
+            this.#pos = i + 3;
+            const type = fields[i];
+            if (type === "") continue;
+            value = { type, data: fields[i + 1], lastEventId: fields[i + 2], origin: batch.origin };
+          }
           this.#count--;
-          this.#data -= data.length;
           if (this.#pos >= batch.end) this.#shift();
-          // The source may have held back its reads for this loop.
           if (wasFull && this.#count < ITERATION_EVENTS && this.#data < ITERATION_DATA) drainedSource(this.#source);
-          return { value: { type, data, lastEventId: fields[i + 2], origin: batch.origin }, done: false };
+          return { value, done: false };
         }
         this.#shift();
       }
@@ -800,6 +808,7 @@ function eventSourceWasm(setup) {
 
     // #shift moves on to the next batch.
     #shift() {
+      this.#data -= this.#queue[this.#head].length;
       this.#queue[this.#head++] = undefined;
       this.#pos = 1;
       if (this.#head === this.#queue.length) {
@@ -847,7 +856,7 @@ function eventSourceWasm(setup) {
         if (it.#ended) return; // it ended in this batch (return() from a listener)
         it.#queue.push(batch);
         it.#count += batch.count;
-        it.#data += batch.data;
+        it.#data += batch.length;
         if (it.#waiting.length > 0) it.#settleWaiting();
       };
       iterationFull = (it) => it.#count >= ITERATION_EVENTS || it.#data >= ITERATION_DATA;
@@ -1276,14 +1285,18 @@ function eventSourceWasm(setup) {
 
     // #dispatch fires the events of one batch, the length bytes of UTF-8
     // at address in the module's memory, decoded before any handler can
-    // call into the module: records of type, data and last event ID, each
-    // field after a CR (see wasm/batch). A record with an empty type is a
-    // change of state instead: a new reconnection time or last event ID.
-    // As the standard's dispatch task does, it stops once the source is
-    // closed, so close() in a handler drops the rest.
+    // call into the module (see wasm/batch). In the general form, each
+    // event is a record of type, data and last event ID, each field after
+    // a CR, and a record with an empty type is a change of state instead: a
+    // new reconnection time or last event ID. In the plain form, after its
+    // mark, each field is the data of a "message" event with the last
+    // event ID the source has. As the standard's dispatch task does, it
+    // stops once the source is closed, so close() in a handler drops the
+    // rest.
     #dispatch(address, length) {
-      const batch = batchDecoder.decode(new Uint8Array(moduleMemory.buffer, address, length));
-      const fields = batch.split("\r");
+      const text = batchDecoder.decode(new Uint8Array(moduleMemory.buffer, address, length));
+      const fields = text.split("\r");
+      const plain = fields[0] !== "";
       // Making the MessageEvent is most of the cost of an event, and much
       // of that is Blink converting the type and last event ID strings.
       // Strings cut from the batch are slices, which it must copy every
@@ -1296,32 +1309,44 @@ function eventSourceWasm(setup) {
       // Which types need a MessageEvent: all of them, unless a loop runs;
       // then those a listener was added for (see addEventListener). Loops
       // get the batch itself once it is dispatched, with its count of
-      // events and of data.
+      // events and its length, which bounds their data.
       const listened = iterators ? this.#listened : null;
       let count = 0;
-      let data = 0;
       let i = 1;
-      for (; i < fields.length; i += 3) {
-        let type = fields[i];
-        if (type === "") {
-          if (fields[i + 1] === "retry") this.#reconnectionTime = Number(fields[i + 2]);
-          else this.#lastEventId = init.lastEventId = fields[i + 2];
-          continue;
+      if (plain) {
+        count = fields.length - 1;
+        if (!iterators || listened.has("message")) {
+          for (; i < fields.length; i++) {
+            if (this.#readyState === CLOSED) break;
+            init.data = fields[i];
+            this.dispatchEvent(new MessageEvent("message", init));
+          }
         }
-        if (this.#readyState === CLOSED) break;
-        if (type === "message") type = "message";
-        const id = fields[i + 2];
-        if (id !== init.lastEventId) this.#lastEventId = init.lastEventId = id;
-        init.data = fields[i + 1];
-        if (iterators) {
-          count++;
-          data += init.data.length;
-          if (!listened.has(type)) continue;
+        i = fields.length;
+      } else {
+        for (; i < fields.length; i += 3) {
+          let type = fields[i];
+          if (type === "") {
+            if (fields[i + 1] === "retry") this.#reconnectionTime = Number(fields[i + 2]);
+            else this.#lastEventId = init.lastEventId = fields[i + 2];
+            continue;
+          }
+          if (this.#readyState === CLOSED) break;
+          if (type === "message") type = "message";
+          const id = fields[i + 2];
+          if (id !== init.lastEventId) this.#lastEventId = init.lastEventId = id;
+          if (iterators) {
+            count++;
+            if (!listened.has(type)) continue;
+          }
+          init.data = fields[i + 1];
+          this.dispatchEvent(new MessageEvent(type, init));
         }
-        this.dispatchEvent(new MessageEvent(type, init));
       }
-      if (iterators && count > 0) {
-        const batch = { fields, end: i, origin: init.origin, count, data };
+      // A loop's batches wait only while the source is open: close()
+      // drops them, and a loop that a listener ended takes none.
+      if (iterators && count > 0 && this.#readyState !== CLOSED) {
+        const batch = { fields, plain, end: i, origin: init.origin, lastEventId: init.lastEventId, count, length };
         const port = this.#port;
         for (let k = 0; k < iterators.length; k++) {
           const it = iterators[k];

@@ -5,25 +5,37 @@
 // Crossing the Go/JavaScript boundary costs far more than decoding an event,
 // so the WASM module hands the JavaScript shim one batch per chunk, never one
 // call per event. The format is chosen so that JavaScript can take a batch
-// apart with one String.prototype.split:
+// apart with one String.prototype.split on CR, which never occurs in a
+// field: it ends a line in an event stream, and data lines are joined with
+// LF. A batch has one of two forms.
 //
-//	batch  = *record
-//	record = CR type CR data CR lastEventID
+// The general form is a record of three fields per event:
 //
-// CR can separate the fields because it never occurs in them: it ends a line
-// in an event stream, and data lines are joined with LF. Beginning each
-// record with CR also keeps a batch from starting with U+FEFF, which the
-// shim's TextDecoder would strip.
-// The shim splits on CR and reads fields 1, 2, 3, then 4, 5, 6, and so on.
+//	general = *record
+//	record  = CR type CR data CR lastEventID
 //
-// A record with an empty type is not an event (every event has a type,
-// "message" by default) but a change of the source's state, in stream
+// Beginning each record with CR also keeps a batch from starting with
+// U+FEFF, which the shim's TextDecoder would strip; the split's first field
+// is empty. A record with an empty type is not an event (every event has a
+// type, "message" by default) but a change of the source's state, in stream
 // order: data "retry" with the new reconnection time in milliseconds in the
 // third field, or data "id" with a last event ID that no event carried (an
 // "id" field in an event with no data).
+//
+// The plain form is the usual batch, in which every event is of type
+// "message" and has the last event ID the shim already holds, and nothing
+// else happens. It carries only the data, a field per event:
+//
+//	plain = PlainMark 1*(CR data)
+//
+// so that the split makes one string per event instead of three, and the
+// shim compares no types or IDs. Its first field, PlainMark, tells the forms
+// apart.
 package batch
 
 import (
+	"bytes"
+	"slices"
 	"strconv"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
@@ -32,7 +44,100 @@ import (
 // Separator separates the fields of a batch.
 const Separator = '\r'
 
-// Append appends e to the batch b as one record.
+// PlainMark begins a batch in the plain form.
+const PlainMark = 'm'
+
+var messageType = []byte("message")
+
+// A Builder builds the batches of one source, one chunk at a time. It
+// keeps the last event ID as the shim last heard it, which the plain form
+// leaves out: the shim holds it. The zero Builder starts with an empty ID.
+type Builder struct {
+	buf   []byte
+	known []byte // the last event ID the shim has heard, with this batch
+	plain bool   // buf is in the plain form (or empty)
+}
+
+// NewBuilder returns a Builder for a source whose last event ID starts as
+// id.
+func NewBuilder(id string) *Builder {
+	return &Builder{known: []byte(id), plain: true}
+}
+
+// Event adds an event.
+func (b *Builder) Event(e sse.Event) {
+	if b.plain && bytes.Equal(e.Type, messageType) && bytes.Equal(e.LastEventID, b.known) {
+		if len(b.buf) == 0 {
+			b.buf = append(b.buf, PlainMark)
+		}
+		b.buf = append(b.buf, Separator)
+		b.buf = append(b.buf, e.Data...)
+		return
+	}
+	b.general()
+	b.buf = Append(b.buf, e)
+	if !bytes.Equal(e.LastEventID, b.known) {
+		b.known = append(b.known[:0], e.LastEventID...)
+	}
+}
+
+// Retry adds a record of a new reconnection time.
+func (b *Builder) Retry(ms int64) {
+	b.general()
+	b.buf = AppendRetry(b.buf, ms)
+}
+
+// LastEventID adds a record of the last event ID id, unless the shim has
+// it already.
+func (b *Builder) LastEventID(id []byte) {
+	if bytes.Equal(id, b.known) {
+		return
+	}
+	b.general()
+	b.buf = AppendLastEventID(b.buf, id)
+	b.known = append(b.known[:0], id...)
+}
+
+// general turns the batch so far into the general form.
+func (b *Builder) general() {
+	if !b.plain {
+		return
+	}
+	b.plain = false
+	if len(b.buf) == 0 {
+		return
+	}
+	// A rare turn (an event with a type or a new ID after plain ones in
+	// the same chunk): each plain record gets its type and ID.
+	plain := bytes.Clone(b.buf[2:])
+	b.buf = b.buf[:0]
+	for _, data := range bytes.Split(plain, []byte{Separator}) {
+		b.buf = Append(b.buf, sse.Event{Type: messageType, Data: data, LastEventID: b.known})
+	}
+}
+
+// Grow makes room for n more bytes.
+func (b *Builder) Grow(n int) { b.buf = slices.Grow(b.buf, n) }
+
+// Bytes returns the batch, valid until the next call of a method other
+// than Len.
+func (b *Builder) Bytes() []byte { return b.buf }
+
+// Len returns the length of the batch in bytes.
+func (b *Builder) Len() int { return len(b.buf) }
+
+// Next starts the next batch. It keeps the buffer for it unless the
+// buffer is over keep bytes and four times what the batch used.
+func (b *Builder) Next(keep int) {
+	if cap(b.buf) > keep && cap(b.buf) > 4*len(b.buf) {
+		b.buf = nil
+	} else {
+		b.buf = b.buf[:0]
+	}
+	b.plain = true
+}
+
+// Append appends e to the general-form batch b as one record.
 func Append(b []byte, e sse.Event) []byte {
 	b = append(b, Separator)
 	b = append(b, e.Type...)
@@ -43,7 +148,8 @@ func Append(b []byte, e sse.Event) []byte {
 	return b
 }
 
-// AppendRetry appends a record of a new reconnection time.
+// AppendRetry appends a record of a new reconnection time to the
+// general-form batch b.
 func AppendRetry(b []byte, ms int64) []byte {
 	b = append(b, Separator, Separator)
 	b = append(b, "retry"...)
@@ -51,7 +157,8 @@ func AppendRetry(b []byte, ms int64) []byte {
 	return strconv.AppendInt(b, ms, 10)
 }
 
-// AppendLastEventID appends a record of a new last event ID.
+// AppendLastEventID appends a record of a new last event ID to the
+// general-form batch b.
 func AppendLastEventID(b []byte, id []byte) []byte {
 	b = append(b, Separator, Separator)
 	b = append(b, "id"...)
@@ -64,23 +171,43 @@ type Record struct {
 	Type, Data, LastEventID string
 }
 
-// Split decodes a batch, as the shim does. It reports ok=false if b is not
-// a well-formed batch. The module never needs it; tests and tools do.
-func Split(b string) (records []Record, ok bool) {
+// A Splitter decodes the batches of one source in order, as the shim does.
+// LastEventID is the last event ID it has heard, which plain records
+// carry; set it to the source's initial one.
+type Splitter struct {
+	LastEventID string
+}
+
+// Split decodes a batch. It reports ok=false if b is not a well-formed
+// batch. The module never needs it; tests and tools do.
+func (s *Splitter) Split(b string) (records []Record, ok bool) {
 	if b == "" {
 		return nil, true
 	}
-	if b[0] != Separator {
-		return nil, false
+	switch b[0] {
+	case PlainMark:
+		if len(b) < 2 || b[1] != Separator {
+			return nil, false
+		}
+		for _, data := range splitFields(b[2:]) {
+			records = append(records, Record{"message", data, s.LastEventID})
+		}
+		return records, true
+	case Separator:
+		fields := splitFields(b[1:])
+		if len(fields)%3 != 0 {
+			return nil, false
+		}
+		for i := 0; i < len(fields); i += 3 {
+			r := Record{fields[i], fields[i+1], fields[i+2]}
+			if r.Type != "" || r.Data == "id" {
+				s.LastEventID = r.LastEventID
+			}
+			records = append(records, r)
+		}
+		return records, true
 	}
-	fields := splitFields(b[1:])
-	if len(fields)%3 != 0 {
-		return nil, false
-	}
-	for i := 0; i < len(fields); i += 3 {
-		records = append(records, Record{fields[i], fields[i+1], fields[i+2]})
-	}
-	return records, true
+	return nil, false
 }
 
 func splitFields(s string) []string {

@@ -7,6 +7,10 @@ import (
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
 )
 
+func event(typ, data, id string) sse.Event {
+	return sse.Event{Type: []byte(typ), Data: []byte(data), LastEventID: []byte(id)}
+}
+
 func TestRoundTrip(t *testing.T) {
 	events := []Record{
 		{"message", "hello", ""},
@@ -16,38 +20,139 @@ func TestRoundTrip(t *testing.T) {
 	}
 	var b []byte
 	for _, e := range events {
-		b = Append(b, sse.Event{Type: []byte(e.Type), Data: []byte(e.Data), LastEventID: []byte(e.LastEventID)})
+		b = Append(b, event(e.Type, e.Data, e.LastEventID))
 	}
 	if b[0] != Separator {
 		t.Fatalf("a batch must start with the separator, got %q", b[:1])
 	}
-	got, ok := Split(string(b))
+	var s Splitter
+	got, ok := s.Split(string(b))
 	if !ok {
 		t.Fatalf("Split(%q) reported a malformed batch", b)
 	}
 	if !reflect.DeepEqual(got, events) {
 		t.Errorf("round trip:\n got %q\nwant %q", got, events)
 	}
+	if s.LastEventID != "id\twith tab" {
+		t.Errorf("the splitter's last event ID is %q after the batch", s.LastEventID)
+	}
 }
 
 func TestControlRecords(t *testing.T) {
-	b := Append(nil, sse.Event{Type: []byte("message"), Data: []byte("a"), LastEventID: []byte("1")})
+	b := Append(nil, event("message", "a", "1"))
 	b = AppendRetry(b, 5000)
 	b = AppendLastEventID(b, []byte("2"))
-	got, ok := Split(string(b))
+	var s Splitter
+	got, ok := s.Split(string(b))
 	want := []Record{{"message", "a", "1"}, {"", "retry", "5000"}, {"", "id", "2"}}
-	if !ok || !reflect.DeepEqual(got, want) {
-		t.Errorf("got %q (ok %v), want %q", got, ok, want)
+	if !ok || !reflect.DeepEqual(got, want) || s.LastEventID != "2" {
+		t.Errorf("got %q (ok %v, last event ID %q), want %q and 2", got, ok, s.LastEventID, want)
 	}
 }
 
 func TestSplitRejectsMalformed(t *testing.T) {
-	for _, b := range []string{"message\rdata\rid", "\rmessage\rdata", "\ra\rb\rc\rd"} {
-		if _, ok := Split(b); ok {
+	for _, b := range []string{"message\rdata\rid", "\rmessage\rdata", "\ra\rb\rc\rd", "m", "mdata", "x\rdata"} {
+		var s Splitter
+		if _, ok := s.Split(b); ok {
 			t.Errorf("Split(%q) accepted a malformed batch", b)
 		}
 	}
-	if got, ok := Split(""); !ok || got != nil {
+	var s Splitter
+	if got, ok := s.Split(""); !ok || got != nil {
 		t.Errorf("Split(\"\") = %v, %v; want no records", got, ok)
+	}
+}
+
+// The Builder writes the plain form while every event is a message with
+// the ID the shim holds, and the general form otherwise, turning a batch
+// that began plain into it when needed; either way the shim's split gives
+// the events as they were, with their IDs.
+func TestBuilder(t *testing.T) {
+	type step struct {
+		event *sse.Event // or, when nil:
+		retry int64      // a retry record, when not 0
+		id    string     // else the decoder's last event ID at the chunk's end
+	}
+	ev := func(typ, data, id string) step { e := event(typ, data, id); return step{event: &e} }
+	for _, tc := range []struct {
+		name    string
+		startID string
+		steps   []step
+		want    string // the batch
+		records []Record
+	}{
+		{
+			name:    "messages with the known ID are plain",
+			startID: "7",
+			steps:   []step{ev("message", "a", "7"), ev("message", "", "7"), ev("message", "b\nc", "7"), {id: "7"}},
+			want:    "m\ra\r\rb\nc",
+			records: []Record{{"message", "a", "7"}, {"message", "", "7"}, {"message", "b\nc", "7"}},
+		},
+		{
+			name:    "a named event makes the batch general",
+			steps:   []step{ev("message", "a", ""), ev("add", "b", ""), ev("message", "c", "")},
+			want:    "\rmessage\ra\r\radd\rb\r\rmessage\rc\r",
+			records: []Record{{"message", "a", ""}, {"add", "b", ""}, {"message", "c", ""}},
+		},
+		{
+			name:    "a new ID makes it general, from the event that carries it",
+			startID: "1",
+			steps:   []step{ev("message", "a", "1"), ev("message", "b", "2"), ev("message", "c", "2")},
+			want:    "\rmessage\ra\r1\rmessage\rb\r2\rmessage\rc\r2",
+			records: []Record{{"message", "a", "1"}, {"message", "b", "2"}, {"message", "c", "2"}},
+		},
+		{
+			name:    "a retry field",
+			steps:   []step{ev("message", "a", ""), {retry: 250}},
+			want:    "\rmessage\ra\r\r\rretry\r250",
+			records: []Record{{"message", "a", ""}, {"", "retry", "250"}},
+		},
+		{
+			name:    "an ID that no event carried",
+			startID: "1",
+			steps:   []step{ev("message", "a", "1"), {id: "9"}},
+			want:    "\rmessage\ra\r1\r\rid\r9",
+			records: []Record{{"message", "a", "1"}, {"", "id", "9"}},
+		},
+		{
+			name:    "a data field that looks like the plain mark",
+			steps:   []step{ev("message", "m", ""), ev("message", "m\nm", "")},
+			want:    "m\rm\rm\nm",
+			records: []Record{{"message", "m", ""}, {"message", "m\nm", ""}},
+		},
+	} {
+		b := NewBuilder(tc.startID)
+		for _, s := range tc.steps {
+			switch {
+			case s.event != nil:
+				b.Event(*s.event)
+			case s.retry != 0:
+				b.Retry(s.retry)
+			default:
+				b.LastEventID([]byte(s.id))
+			}
+		}
+		if got := string(b.Bytes()); got != tc.want {
+			t.Errorf("%s: batch %q, want %q", tc.name, got, tc.want)
+		}
+		split := Splitter{LastEventID: tc.startID}
+		if got, ok := split.Split(string(b.Bytes())); !ok || !reflect.DeepEqual(got, tc.records) {
+			t.Errorf("%s: split %q (ok %v), want %q", tc.name, got, ok, tc.records)
+		}
+	}
+}
+
+// Next starts a plain batch, whatever form the last one had, with the ID
+// the last one left.
+func TestBuilderNext(t *testing.T) {
+	b := NewBuilder("")
+	b.Event(event("add", "a", "5"))
+	b.Next(1 << 20)
+	if b.Len() != 0 {
+		t.Fatalf("Next left %q", b.Bytes())
+	}
+	b.Event(event("message", "b", "5"))
+	if got := string(b.Bytes()); got != "m\rb" {
+		t.Errorf("the batch after Next is %q, want the plain m\\rb", got)
 	}
 }

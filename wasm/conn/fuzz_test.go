@@ -572,7 +572,9 @@ func (m *model) Dispatch(b []byte) {
 	if m.state != Open {
 		m.failf("Dispatch in state %v", m.state)
 	}
-	records, ok := batch.Split(string(b))
+	// Plain records carry the last event ID the listener heard before.
+	split := batch.Splitter{LastEventID: m.heardID}
+	records, ok := split.Split(string(b))
 	if !ok {
 		m.failf("malformed batch %q", b)
 	}

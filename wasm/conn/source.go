@@ -10,8 +10,6 @@
 package conn
 
 import (
-	"bytes"
-	"slices"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/batch"
@@ -132,8 +130,7 @@ type Source struct {
 	reconnectionTime time.Duration
 	retries          int // reconnection attempts since the last successful connection
 
-	events     []byte // the batch being built from one chunk
-	reportedID []byte // the last event ID as the listener last heard it
+	events *batch.Builder // the batch being built from one chunk
 
 	timer        Timer         // the reconnection or heartbeat timer, if any
 	lastActivity time.Duration // Clock.Now when bytes last arrived
@@ -147,7 +144,7 @@ func New(cfg Config) *Source {
 	}
 	s.decoder.Limits = cfg.Limits
 	s.decoder.SetLastEventID(cfg.LastEventID)
-	s.reportedID = []byte(cfg.LastEventID)
+	s.events = batch.NewBuilder(cfg.LastEventID)
 	return s
 }
 
@@ -265,18 +262,15 @@ func (s *Source) Chunk(attempt int, b []byte) {
 	s.touch()
 	// A chunk's batch is about as long as the chunk: make room once
 	// rather than grow by doubling while decoding.
-	s.events = slices.Grow(s.events, len(b))
+	s.events.Grow(len(b))
 	err := s.decoder.Feed(b, (*feeder)(s))
-	if id := s.decoder.LastEventID(); !bytes.Equal(id, s.reportedID) {
-		// An id field in an event without data changed the last event
-		// ID, and no event told the listener.
-		s.events = batch.AppendLastEventID(s.events, id)
-		s.reportedID = append(s.reportedID[:0], id...)
-	}
-	if len(s.events) > 0 {
+	// An id field in an event without data may have changed the last
+	// event ID, and no event told the listener.
+	s.events.LastEventID(s.decoder.LastEventID())
+	if s.events.Len() > 0 {
 		// Dispatch may close the source; what follows checks attempt.
-		s.cfg.Listener.Dispatch(s.events)
-		s.events = reuse(s.events, len(s.events))
+		s.cfg.Listener.Dispatch(s.events.Bytes())
+		s.events.Next(keepBatch)
 	}
 	if err != nil && attempt == s.attempt {
 		s.fail(attempt, &Error{Reason: ReasonTooLarge, Err: err})
@@ -399,18 +393,13 @@ func (s *Source) stopTimer() {
 // feeder receives the decoder's output on the source's behalf.
 type feeder Source
 
-func (f *feeder) Event(e sse.Event) {
-	f.events = batch.Append(f.events, e)
-	if !bytes.Equal(e.LastEventID, f.reportedID) {
-		f.reportedID = append(f.reportedID[:0], e.LastEventID...)
-	}
-}
+func (f *feeder) Event(e sse.Event) { f.events.Event(e) }
 
 // Retry sets the reconnection time (§9.2.6, the "retry" field), and tells
 // the listener in the batch.
 func (f *feeder) Retry(d time.Duration) {
 	f.reconnectionTime = d
-	f.events = batch.AppendRetry(f.events, d.Milliseconds())
+	f.events.Retry(d.Milliseconds())
 }
 
 // IsEventStream reports whether a Content-Type header value has the MIME
@@ -454,17 +443,10 @@ func trimHTTPSpace(s string) string {
 	return s
 }
 
-// keepBatch is the capacity up to which reuse always keeps a buffer.
+// keepBatch is the capacity up to which a source always keeps its batch
+// buffer for the next chunk. A stream's chunks are alike in size, so it
+// keeps the buffer's memory for them rather than allocate (and clear, and
+// collect) a new one each time; it lets a buffer go only when it is larger
+// than keepBatch and more than four times what the last chunk needed, so
+// that one burst does not hold memory for ever (batch.Builder.Next).
 const keepBatch = 4 << 20
-
-// reuse empties a buffer for the next chunk. A stream's chunks are alike in
-// size, so it keeps the buffer's memory for them rather than allocate (and
-// clear, and collect) a new one each time; it lets a buffer go only when it
-// is larger than keepBatch and more than four times the n bytes the last
-// chunk needed, so that one burst does not hold memory for ever.
-func reuse(b []byte, n int) []byte {
-	if cap(b) > keepBatch && cap(b) > 4*n {
-		return nil
-	}
-	return b[:0]
-}
