@@ -109,10 +109,16 @@ func (b *Builder) general() {
 	}
 	// A rare turn (an event with a type or a new ID after plain ones in
 	// the same chunk): each plain record gets its type and ID.
-	plain := bytes.Clone(b.buf[2:])
+	plain := append([]byte(nil), b.buf[2:]...)
 	b.buf = b.buf[:0]
-	for _, data := range bytes.Split(plain, []byte{Separator}) {
-		b.buf = Append(b.buf, sse.Event{Type: messageType, Data: data, LastEventID: b.known})
+	for {
+		end := bytes.IndexByte(plain, Separator)
+		if end < 0 {
+			b.buf = Append(b.buf, sse.Event{Type: messageType, Data: plain, LastEventID: b.known})
+			return
+		}
+		b.buf = Append(b.buf, sse.Event{Type: messageType, Data: plain[:end], LastEventID: b.known})
+		plain = plain[end+1:]
 	}
 }
 
