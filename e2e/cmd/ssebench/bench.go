@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -991,6 +992,38 @@ func problemOf(t tab) error {
 	return nil
 }
 
+// serveCompressed serves the copy of a bundle that compressLikeModule
+// wrote, brotli or gzip, when the request accepts its encoding, as the
+// reference server serves the module's, and reports whether it did.
+func serveCompressed(w http.ResponseWriter, r *http.Request, bundles string) bool {
+	name := strings.TrimPrefix(r.URL.Path, "/bench/bundles/")
+	if name == "" || strings.Contains(name, "/") || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") {
+		return false
+	}
+	accept := r.Header.Get("Accept-Encoding")
+	for _, c := range []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
+		if !strings.Contains(accept, c.encoding) {
+			continue
+		}
+		f, err := os.Open(filepath.Join(bundles, name+c.suffix))
+		if err != nil {
+			continue
+		}
+		defer f.Close()
+		info, err := f.Stat()
+		if err != nil {
+			return false
+		}
+		if ct := mime.TypeByExtension(filepath.Ext(name)); ct != "" {
+			w.Header().Set("Content-Type", ct)
+		}
+		w.Header().Set("Content-Encoding", c.encoding)
+		http.ServeContent(w, r, name, info.ModTime(), f)
+		return true
+	}
+	return false
+}
+
 // benchHandler serves the reference server, with the bundles of the peers
 // at /bench/bundles/. Like the static files of the reference server, the
 // bundles must be revalidated before each use.
@@ -999,6 +1032,10 @@ func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler 
 	files := http.StripPrefix("/bench/bundles/", http.FileServer(http.Dir(bundles)))
 	mux.Handle("/bench/bundles/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
+		w.Header().Add("Vary", "Accept-Encoding")
+		if serveCompressed(w, r, bundles) {
+			return
+		}
 		files.ServeHTTP(w, r)
 	}))
 	mux.Handle("/", refserver.New(refserver.Options{Root: root, Logf: logf}))
