@@ -156,6 +156,34 @@ func TestModuleESM(t *testing.T) {
 	}
 }
 
+// TestModuleFetchedAtOnce checks when the classic script asks for the
+// module in a window: during its own run, before it makes the API (nothing
+// can call configure() in between), once, and then the polyfill works.
+// preload.js records the page's fetch() calls and whether WasmEventSource
+// was defined at each.
+func TestModuleFetchedAtOnce(t *testing.T) {
+	t.Parallel()
+	ctx := openPage(t, "fetch-order.html")
+	type fetchCall struct {
+		URL string `json:"url"`
+		API bool   `json:"api"`
+	}
+	calls := evaluate[[]fetchCall](t, ctx, `WasmEventSource.ready.then(() => preload.fetches)`)
+	var module []fetchCall
+	for _, c := range calls {
+		if strings.Contains(c.URL, "eventsource-wasm.wasm") {
+			module = append(module, c)
+		}
+	}
+	if len(module) != 1 || module[0].API || !strings.Contains(module[0].URL, "eventsource-wasm.wasm?v=") {
+		t.Errorf("the module's requests: %+v; want one, for the versioned URL, made before WasmEventSource was defined", module)
+	}
+	w := watch(t, ctx, `new recorder.Source(`+js(scenarioURL("simple", newSession(t)))+`)`, untilMessages(3))
+	if got := w.data(); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("events %q, want one, two, three", got)
+	}
+}
+
 // earlyResult is what a test reads of early.js.
 type earlyResult struct {
 	ReadyWhenMade     string   `json:"readyWhenMade"`

@@ -17,7 +17,10 @@
 // eventSourceWasm returns the API. setup.wasmURL is a function that returns
 // where the module is by default, as an absolute URL; setup.scriptURL is
 // the URL of the script or module itself, if known, against which a
-// relative wasmURL resolves where the scope has no base URL of its own.
+// relative wasmURL resolves where the scope has no base URL of its own;
+// setup.early, if set, is {url, response}: a fetch() of the module that
+// the entry point started already, which loading uses if the module is
+// still to come from url.
 function eventSourceWasm(setup) {
   "use strict";
 
@@ -288,9 +291,12 @@ function eventSourceWasm(setup) {
     const registered = new Promise((resolve) => {
       runtimeOwn[HOST] = { register: resolve };
     });
+    const early = setup.early;
+    setup.early = null;
+    if (early && early.url !== url) early.response.then((r) => r.body && r.body.cancel(), () => {});
     let response;
     try {
-      response = await fetch(url, { credentials: "same-origin" });
+      response = await (early && early.url === url ? early.response : fetch(url, { credentials: "same-origin" }));
     } catch (err) {
       // Node's fetch() cannot read file: URLs, and file: is where the
       // module is when Node imports it (server-side rendering).

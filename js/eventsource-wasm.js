@@ -17,8 +17,6 @@
     return; // loaded twice: keep the first
   }
 
-  //@@CORE@@
-
   // The script's own URL: its tag's src in a window; in a worker, which has
   // no document.currentScript, the URL in the innermost frame of a stack
   // trace made now, while this file runs; else the scope's location.
@@ -42,10 +40,27 @@
   // good (Cache-Control: immutable), and Chromium then keeps its compiled
   // code from one visit to the next.
   const defaultWasm = "eventsource-wasm.wasm?v=@@WASM_VERSION@@";
-  const { WasmEventSource, install, start } = eventSourceWasm({
-    wasmURL: () => new URL(wasmAttribute || defaultWasm, scriptURL).href,
-    scriptURL,
-  });
+  const wasmURL = () => new URL(wasmAttribute || defaultWasm, scriptURL).href;
+
+  // In a window the module's request goes out now, before the API is made
+  // (some milliseconds of a page's startup): nothing can call configure()
+  // between this script and start() below, so the module's URL is known.
+  // A worker's importScripts() may be followed by a configure() in the
+  // same task, so a worker's request waits for start().
+  let early = null;
+  if (script && typeof fetch === "function" && typeof WebAssembly === "object") {
+    try {
+      const url = wasmURL();
+      early = { url, response: fetch(url, { credentials: "same-origin" }) };
+      early.response.catch(() => {}); // load() reports a failure
+    } catch {
+      early = null; // load() says why there is no URL
+    }
+  }
+
+  //@@CORE@@
+
+  const { WasmEventSource, install, start } = eventSourceWasm({ wasmURL, scriptURL, early });
   globalThis.WasmEventSource = WasmEventSource;
   if ((script && script.hasAttribute("data-polyfill")) || typeof globalThis.EventSource !== "function") {
     install();
