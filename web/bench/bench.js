@@ -29,7 +29,9 @@
 // API (all times in milliseconds, from performance.now()):
 //
 //   ssebench.loaded              resolves once the adapter is loaded and,
-//                                for wasm, WasmEventSource.ready resolved
+//                                for wasm, WasmEventSource.ready resolved (for
+//                                the Go floor, its program started) → {impl,
+//                                readyMs, readyAtMs} (see pageLoad)
 //   ssebench.throughput(o)       {url, n, size, stallMs, marks?, iterate?}: from construction
 //                                to the n-th event → {ms, firstMs, events, bad,
 //                                error, memory}; with marks, a list of event
@@ -50,7 +52,9 @@
 //   ssebench.pageLoad            with ?first=URL, the page opens URL as soon as
 //                                the adapter is there, and this resolves with
 //                                {firstEventMs (since navigation start),
-//                                readyMs (wasm: loader start to ready), error}
+//                                readyMs (wasm, go-floor: loader start to ready),
+//                                readyAtMs (wasm, go-floor: navigation start to
+//                                ready), error}
 //
 // With ?first= and no URL, pageLoad only waits for the adapter (and ready).
 (() => {
@@ -85,14 +89,19 @@
     return a;
   })();
 
-  // readyMs is the time from the loader's start (preload.js) to
-  // WasmEventSource.ready, for wasm.
+  // readyMs is the time from the loader's start (preload.js) to the
+  // adapter's ready (WasmEventSource.ready for wasm, the program's start for
+  // the Go floor), and readyAtMs the time of ready since the page's time
+  // origin, the start of the navigation, as firstEventMs is: the two tell
+  // apart what the loader costs from what comes before it.
   let readyMs = null;
+  let readyAtMs = null;
   const loaded = adapter.then(async (a) => {
     if (a.ready) {
       await a.ready;
+      readyAtMs = performance.now();
       const pre = globalThis.ssebenchPreload;
-      if (pre) readyMs = performance.now() - pre.loaderStart;
+      if (pre) readyMs = readyAtMs - pre.loaderStart;
     }
     return a;
   });
@@ -364,13 +373,13 @@
         });
       }
       await loaded;
-      return { firstEventMs, readyMs, error };
+      return { firstEventMs, readyMs, readyAtMs, error };
     })()
     : null;
 
   globalThis.ssebench = {
     impl: implName,
-    loaded: loaded.then(() => ({ impl: implName, readyMs })),
+    loaded: loaded.then(() => ({ impl: implName, readyMs, readyAtMs })),
     throughput,
     latency,
     concurrent,

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,10 +16,12 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
@@ -445,12 +449,7 @@ func describe(w workload, v map[string]float64) string {
 	case firstEvent, ready:
 		return fmt.Sprintf("cold %s warm %s", ms(v["cold"]), ms(v["warm"]))
 	case returning:
-		s := fmt.Sprintf("first visit %s, returns: first event %s, %s", ms(v["first_visit"]), ms(v["first"]), ms(v["first_again"]))
-		if _, ok := v["ready"]; ok {
-			s += fmt.Sprintf(", ready %s, %s; module revalidated: first event %s, %s, ready %s, %s", ms(v["ready"]), ms(v["ready_again"]),
-				ms(v["first_revalidate"]), ms(v["first_revalidate_again"]), ms(v["ready_revalidate"]), ms(v["ready_revalidate_again"]))
-		}
-		return s
+		return describeReturning(v)
 	case soak, rounds:
 		var parts []string
 		if _, ok := v["heap_early"]; ok {
@@ -471,6 +470,34 @@ func describe(w workload, v map[string]float64) string {
 		return s
 	}
 	return fmt.Sprint(v)
+}
+
+// describeReturning writes the figures of one returning visitor that v
+// has: the Go floor has no first events, and native no ready.
+func describeReturning(v map[string]float64) string {
+	var visit, returns, revalidated []string
+	if x, ok := v["first_visit"]; ok {
+		visit = append(visit, "first event "+ms(x))
+	}
+	if x, ok := v["ready_first_visit"]; ok {
+		visit = append(visit, "ready "+ms(x))
+	}
+	// both adds the figures of key on the two returns to parts.
+	both := func(parts *[]string, label, key string) {
+		if x, ok := v[key]; ok {
+			*parts = append(*parts, fmt.Sprintf("%s %s, %s", label, ms(x), ms(v[key+"_again"])))
+		}
+	}
+	both(&returns, "first event", "first")
+	both(&returns, "ready", "ready")
+	both(&returns, "ready since navigation", "ready_at")
+	both(&revalidated, "first event", "first_revalidate")
+	both(&revalidated, "ready", "ready_revalidate")
+	s := "first visit: " + strings.Join(visit, ", ") + "; returns: " + strings.Join(returns, ", ")
+	if len(revalidated) > 0 {
+		s += "; module revalidated: " + strings.Join(revalidated, ", ")
+	}
+	return s
 }
 
 // measure runs w once for im in the tab t.
@@ -774,7 +801,29 @@ func (p *peaks) values() map[string]float64 {
 type pageLoad struct {
 	FirstEventMs *float64 `json:"firstEventMs"`
 	ReadyMs      *float64 `json:"readyMs"`
+	ReadyAtMs    *float64 `json:"readyAtMs"`
 	Error        *string  `json:"error"`
+}
+
+// figure returns the figure of p that names: "first", the first event
+// from the start of the navigation; "ready", ready from the loader's
+// start; "ready_at", ready from the start of the navigation. It is an
+// error for the page to have reported none.
+func (p pageLoad) figure(name string) (float64, error) {
+	var v *float64
+	what := name
+	switch name {
+	case "first":
+		v, what = p.FirstEventMs, "first event"
+	case "ready":
+		v, what = p.ReadyMs, "ready time"
+	case "ready_at":
+		v, what = p.ReadyAtMs, "ready time since the navigation's start"
+	}
+	if v == nil {
+		return 0, fmt.Errorf("the page reported no %s", what)
+	}
+	return *v, nil
 }
 
 // pageLoads loads the bench page of im three times, with the page opening
@@ -881,7 +930,26 @@ const revalidatePage = "/bench/wasm-revalidate.html?impl=wasm"
 // code caches as the first visit left them. For wasm it does so twice:
 // with the loader's default, versioned module URL, and with the module's
 // plain URL, revalidated on return (revalidatePage).
+//
+// The Go floor's page opens no stream, and its load ends at ready: its
+// figures are the floor under wasm's ready, and its ready since the
+// navigation's start the floor under wasm's first event, for a returning
+// visitor whose module is served as wasm's is (by its version, as
+// immutable; see benchHandler).
 func (b *bencher) returning(im impl, stream string) (map[string]float64, error) {
+	if im.Name == goFloor {
+		stream = ""
+	}
+	// figures are the figures of each return that the page gives (see
+	// pageLoad.figure).
+	var figures []string
+	if stream != "" {
+		figures = append(figures, "first")
+	}
+	readies := im.Name == "wasm" || im.Name == goFloor
+	if readies {
+		figures = append(figures, "ready", "ready_at")
+	}
 	query := "&first=" + url.QueryEscape(stream)
 	load := func(t tab, page string) (pageLoad, error) {
 		b.loads++
@@ -896,8 +964,12 @@ func (b *bencher) returning(im impl, stream string) (map[string]float64, error) 
 		if err == nil && p.Error != nil {
 			err = errors.New(*p.Error)
 		}
-		if err == nil && p.FirstEventMs == nil {
-			err = errors.New("the page reported no first event")
+		if err == nil {
+			for _, f := range figures {
+				if _, err = p.figure(f); err != nil {
+					break
+				}
+			}
 		}
 		if err == nil {
 			err = problemOf(t)
@@ -944,43 +1016,43 @@ func (b *bencher) returning(im impl, stream string) (map[string]float64, error) 
 		}
 		return loads, nil
 	}
-	// record puts the return visits' figures of loads into v, with
-	// suffix after the metric's name.
-	record := func(v map[string]float64, loads []pageLoad, suffix string, ready bool) error {
+	// record puts the figures of the return visits of loads into v,
+	// under the figure's name with suffix after it (and "_again" for the
+	// second return). load checked that the page gave them all.
+	record := func(v map[string]float64, loads []pageLoad, suffix string, figures ...string) {
 		for i, p := range loads[1:] {
 			key := suffix
 			if i > 0 {
 				key += "_again"
 			}
-			v["first"+key] = *p.FirstEventMs
-			if ready {
-				if p.ReadyMs == nil {
-					return fmt.Errorf("return visit %d: the page reported no ready time", i+1)
-				}
-				v["ready"+key] = *p.ReadyMs
+			for _, f := range figures {
+				v[f+key], _ = p.figure(f)
 			}
 		}
-		return nil
 	}
 
 	loads, err := visit(im.Page())
 	if err != nil {
 		return nil, err
 	}
-	v := map[string]float64{"first_visit": *loads[0].FirstEventMs}
-	wasm := im.Name == "wasm"
-	if err := record(v, loads, "", wasm); err != nil {
-		return nil, err
+	v := map[string]float64{}
+	if stream != "" {
+		v["first_visit"], _ = loads[0].figure("first")
 	}
-	if !wasm {
+	if readies {
+		v["ready_first_visit"], _ = loads[0].figure("ready")
+	}
+	record(v, loads, "", figures...)
+	if im.Name != "wasm" {
 		return v, nil
 	}
+	// The revalidated module's loader asks for the same module, so
+	// ready since the navigation's start tells nothing that ready does
+	// not.
 	if loads, err = visit(revalidatePage); err != nil {
 		return nil, fmt.Errorf("module revalidated: %w", err)
 	}
-	if err := record(v, loads, "_revalidate", true); err != nil {
-		return nil, fmt.Errorf("module revalidated: %w", err)
-	}
+	record(v, loads, "_revalidate", "first", "ready")
 	return v, nil
 }
 
@@ -1000,6 +1072,10 @@ func serveCompressed(w http.ResponseWriter, r *http.Request, bundles string) boo
 	if name == "" || strings.Contains(name, "/") || strings.HasSuffix(name, ".br") || strings.HasSuffix(name, ".gz") {
 		return false
 	}
+	orig, err := os.Stat(filepath.Join(bundles, name))
+	if err != nil {
+		return false
+	}
 	accept := r.Header.Get("Accept-Encoding")
 	for _, c := range []struct{ encoding, suffix string }{{"br", ".br"}, {"gzip", ".gz"}} {
 		if !strings.Contains(accept, c.encoding) {
@@ -1014,6 +1090,12 @@ func serveCompressed(w http.ResponseWriter, r *http.Request, bundles string) boo
 		if err != nil {
 			return false
 		}
+		if info.ModTime().Before(orig.ModTime()) {
+			// A copy older than the bundle is of an earlier build, and
+			// may be served as immutable under the new one's version:
+			// never serve it.
+			continue
+		}
 		if ct := mime.TypeByExtension(filepath.Ext(name)); ct != "" {
 			w.Header().Set("Content-Type", ct)
 		}
@@ -1025,13 +1107,23 @@ func serveCompressed(w http.ResponseWriter, r *http.Request, bundles string) boo
 }
 
 // benchHandler serves the reference server, with the bundles of the peers
-// at /bench/bundles/. Like the static files of the reference server, the
-// bundles must be revalidated before each use.
+// and of the Go floor at /bench/bundles/. Like the static files of the
+// reference server, a bundle must be revalidated before each use, unless
+// the request names its version (v=VERSION, see fileVersion): then it is
+// immutable, as the polyfill's module is at the URL its loader asks for,
+// so that the Go floor's module reaches a returning visitor as the
+// polyfill's does.
 func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler {
 	mux := http.NewServeMux()
 	files := http.StripPrefix("/bench/bundles/", http.FileServer(http.Dir(bundles)))
+	versions := &versionCache{}
 	mux.Handle("/bench/bundles/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
+		cacheControl := "no-cache"
+		name := path.Clean("/" + strings.TrimPrefix(r.URL.Path, "/bench/bundles/"))
+		if v := r.URL.Query().Get("v"); v != "" && v == versions.of(filepath.Join(bundles, filepath.FromSlash(name))) {
+			cacheControl = immutable
+		}
+		w.Header().Set("Cache-Control", cacheControl)
 		w.Header().Add("Vary", "Accept-Encoding")
 		if serveCompressed(w, r, bundles) {
 			return
@@ -1064,6 +1156,75 @@ func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler 
 		}
 		mux.ServeHTTP(w, r)
 	})
+}
+
+// immutable is the Cache-Control of a bundle asked for by its version:
+// the reference server's for a static file so asked for.
+const immutable = "public, max-age=31536000, immutable"
+
+// fileVersion returns the version of the content of file: the first 16 hex
+// digits of its SHA-256, as the polyfill's module's version is (the
+// reference server's FileVersion).
+func fileVersion(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	return contentVersion(f)
+}
+
+func contentVersion(f *os.File) (string, error) {
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("hash %s: %w", f.Name(), err)
+	}
+	return hex.EncodeToString(h.Sum(nil))[:16], nil
+}
+
+// versionCache keeps the versions of the bundles, so that a bundle is
+// hashed once per build rather than on each request: an entry holds while
+// the file's size and modification time stay the same.
+type versionCache struct {
+	mu      sync.Mutex
+	entries map[string]versionEntry
+}
+
+type versionEntry struct {
+	size    int64
+	modTime time.Time
+	version string
+}
+
+// of returns the version of the regular file at file, or "" when there is
+// none (no such file, a directory, a read error).
+func (c *versionCache) of(file string) string {
+	f, err := os.Open(file)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return ""
+	}
+	c.mu.Lock()
+	e, ok := c.entries[file]
+	c.mu.Unlock()
+	if ok && e.size == fi.Size() && e.modTime.Equal(fi.ModTime()) {
+		return e.version
+	}
+	version, err := contentVersion(f)
+	if err != nil {
+		return ""
+	}
+	c.mu.Lock()
+	if c.entries == nil {
+		c.entries = map[string]versionEntry{}
+	}
+	c.entries[file] = versionEntry{size: fi.Size(), modTime: fi.ModTime(), version: version}
+	c.mu.Unlock()
+	return version
 }
 
 // isolateQuery, in the URL of a bench page, has the server make the page

@@ -36,7 +36,7 @@ func (im impl) Peer() bool { return im.Package != "" }
 
 // goFloor names the startup floor: an empty Go program built as the
 // polyfill's module is (e2e/cmd/ssebench/gofloor), which opens no streams.
-// It runs in the ready workload alone.
+// It runs in the ready and returning workloads alone.
 const goFloor = "go-floor"
 
 // impls is the catalogue of implementations, in the order of the reports.
@@ -80,7 +80,8 @@ const (
 	// returning times a visitor who comes back: a page that opens a
 	// stream at once, loaded in a new browser context, left open for a
 	// few seconds, then loaded again in a new tab of the same context,
-	// where the second load's ready time and first event are measured.
+	// where the later loads' ready times and first events are measured.
+	// The Go floor's page opens no stream: it times its program's start.
 	returning
 	// concurrent opens Streams streams of N events at once over HTTP/2
 	// and samples memory.
@@ -161,16 +162,23 @@ var (
 		{"warm", "warm page", "ms"},
 	}
 	// returningMetrics: the loads of a returning visitor, who comes back
-	// twice (_again is the second return); wasm's with the classic
-	// loader's default module URL (versioned, which the reference server
-	// serves as immutable) and, as _revalidate, with the module's plain
-	// URL (no-cache and an ETag: a 304 on return).
+	// twice (_again is the second return). First events are from the
+	// start of the navigation (wasm and native; the Go floor opens no
+	// stream), ready from the loader's start and ready_at from the start
+	// of the navigation, to compare with native's first event (wasm and
+	// the Go floor). wasm's and the Go floor's pages ask for their module
+	// by its version, which the server serves as immutable; wasm's, as
+	// _revalidate, also by the module's plain URL (no-cache and an ETag:
+	// a 304 on return).
 	returningMetrics = []metric{
 		{"first_visit", "first event, first visit", "ms"},
 		{"first", "first event, return", "ms"},
 		{"first_again", "first event, 2nd return", "ms"},
+		{"ready_first_visit", "ready, first visit", "ms"},
 		{"ready", "ready, return", "ms"},
 		{"ready_again", "ready, 2nd return", "ms"},
+		{"ready_at", "ready since navigation, return", "ms"},
+		{"ready_at_again", "ready since navigation, 2nd return", "ms"},
 		{"first_revalidate", "revalidated: first event, return", "ms"},
 		{"first_revalidate_again", "revalidated: first event, 2nd return", "ms"},
 		{"ready_revalidate", "revalidated: ready, return", "ms"},
@@ -247,13 +255,13 @@ func catalogue(quick bool) []workload {
 		},
 		{
 			Name: "returning",
-			Title: fmt.Sprintf("a returning visitor: a page that opens a stream at once, loaded in a new browser context and left open %v, "+
+			Title: fmt.Sprintf("a returning visitor: a page that opens a stream at once (the Go floor's only starts its program), loaded in a new browser context and left open %v, "+
 				"then, %v after leaving it, loaded again in a new tab of that context (Chromium; the same tab elsewhere), twice", returnDwell, returnAway),
 			Kind:    returning,
 			N:       1,
 			Size:    100,
 			Metrics: returningMetrics,
-			Only:    []string{"wasm", "native"},
+			Only:    []string{"wasm", "native", goFloor},
 		},
 		{
 			Name: "concurrent",

@@ -16,9 +16,12 @@ import (
 // web/bench/adapters/go-floor.js, into CACHE/bundles/go-floor.js, each
 // with the compressed copies that make writes of the module and the
 // polyfill's script (so that both reach the page alike: see
-// compressLikeModule). Both come
-// from the Go that runs ssebench, as the polyfill's come from the Go that
-// make runs.
+// compressLikeModule). Both come from the Go that runs ssebench, as the
+// polyfill's come from the Go that make runs. The loader asks for the
+// module by its version, as the polyfill's classic loader does (the
+// Makefile writes the module's version into its default URL): buildGoFloor
+// writes the version in place of versionMarker, and benchHandler serves the
+// module so asked for as immutable.
 func buildGoFloor(ctx context.Context, root, cacheDir string) error {
 	bundles := filepath.Join(cacheDir, "bundles")
 	if err := os.MkdirAll(bundles, 0o755); err != nil {
@@ -46,11 +49,33 @@ func buildGoFloor(ctx context.Context, root, cacheDir string) error {
 	if err != nil {
 		return err
 	}
+	version, err := fileVersion(filepath.Join(bundles, goFloor+".wasm"))
+	if err != nil {
+		return fmt.Errorf("the Go floor's version: %w", err)
+	}
+	if adapter, err = withVersion(adapter, version); err != nil {
+		return fmt.Errorf("web/bench/adapters/%s.js: %w", goFloor, err)
+	}
 	loader := append(append(wasmExec, '\n'), adapter...)
 	if err := os.WriteFile(filepath.Join(bundles, goFloor+".js"), loader, 0o644); err != nil {
 		return err
 	}
 	return compressLikeModule(ctx, filepath.Join(bundles, goFloor+".js"))
+}
+
+// versionMarker stands for the Go floor's module's version in the URL that
+// web/bench/adapters/go-floor.js asks for; buildGoFloor replaces it.
+const versionMarker = "@@WASM_VERSION@@"
+
+// withVersion returns the adapter with version in place of versionMarker,
+// and fails when the marker is not there: a loader that asked for the
+// module's plain URL would have it revalidated on return, unlike the
+// polyfill's, and the floor would not be the polyfill's.
+func withVersion(adapter []byte, version string) ([]byte, error) {
+	if !bytes.Contains(adapter, []byte(versionMarker)) {
+		return nil, fmt.Errorf("no %s where the module's version goes", versionMarker)
+	}
+	return bytes.ReplaceAll(adapter, []byte(versionMarker), []byte(version)), nil
 }
 
 // compressLikeModule writes the compressed copies of file that make build

@@ -25,8 +25,8 @@
 // event-floor (the floor plus a real MessageEvent dispatched on an
 // EventTarget for each event: the least work an EventSource that gives its
 // listeners DOM events can do), go-floor (an empty Go program built as the
-// module is, in the ready workload only: what the Go runtime costs to
-// start) and the npm peers, which ssebench installs into .cache/bench with
+// module is, in the ready and returning workloads only: what the Go runtime
+// costs to start) and the npm peers, which ssebench installs into .cache/bench with
 // npm and bundles with esbuild at bench time. Each implementation runs in
 // the pages of web/bench through a small adapter (web/bench/adapters,
 // web/bench/peers).

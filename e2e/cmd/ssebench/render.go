@@ -353,9 +353,11 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 	}
 
 	if w := rep.workload("returning"); w != nil {
-		fmt.Fprintf(b, "%s Returning visitor (ms)\n\n%s. Ready is from the loader's script tag, first events from the start of the navigation. "+
+		fmt.Fprintf(b, "%s Returning visitor (ms)\n\n%s. Ready is from the loader's script tag, first events and ready since navigation from the start of the navigation. "+
 			"wasm's page asks for the module at the classic loader's default URL, which names the module's version and which the reference server serves as immutable; "+
-			"\"revalidated\" is the same page with the module's plain URL, served with no-cache and an ETag (a 304 on return).\n\n", h, upperFirst(w.Title))
+			"\"revalidated\" is the same page with the module's plain URL, served with no-cache and an ETag (a 304 on return). "+
+			"The Go floor, an empty Go program built as the module is, asks for its module by its version too, served as immutable, and opens no stream: "+
+			"its ready is what the Go runtime costs a returning visitor before any code of the polyfill runs.\n\n", h, upperFirst(w.Title))
 		b.WriteString("| implementation |")
 		for _, m := range w.Metrics {
 			fmt.Fprintf(b, " %s |", m.Label)

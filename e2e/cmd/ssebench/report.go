@@ -576,18 +576,30 @@ func engineTargets(rep *Report, engine string) []Target {
 			notMeasured(goal, aside+fmt.Sprintf(detail, args...))
 		}
 	}
+	// returns returns the medians of key for im on the two returns (key
+	// and key_again), and whether there are both.
+	returns := func(im, key string) (float64, float64, bool) {
+		a, why := get("returning", im, key)
+		b, why2 := get("returning", im, key+"_again")
+		return a, b, why == "" && why2 == ""
+	}
+	// Where wasm misses these, the Go floor, measured the same way in
+	// the same run (its module by its version, served as immutable), says
+	// how much of that no code of the polyfill's could remove: issue #16
+	// asks for that floor beside the target it stops.
 	goal = fmt.Sprintf("returning visitor: ready within %g ms of the loader's start, on each of two returns", targetReturnReadyMs)
 	readyMs, why := get("returning", "wasm", "ready")
 	again, why2 := get("returning", "wasm", "ready_again")
 	if chromiumMeasured(goal, why, why2) {
 		detail := fmt.Sprintf("ready %s, %s", ms(readyMs), ms(again))
-		rv, why := get("returning", "wasm", "ready_revalidate")
-		rv2, why2 := get("returning", "wasm", "ready_revalidate_again")
-		if why == "" && why2 == "" {
+		if rv, rv2, ok := returns("wasm", "ready_revalidate"); ok {
 			detail += fmt.Sprintf(" (module revalidated: %s, %s)", ms(rv), ms(rv2))
 		}
 		if cold, why := get("ready", "wasm", "cold"); why == "" {
 			detail += fmt.Sprintf("; a first visit's %s", ms(cold))
+		}
+		if f, f2, ok := returns(goFloor, "ready"); ok {
+			detail += fmt.Sprintf("; the Go floor (an empty Go program) ready %s, %s on return", ms(f), ms(f2))
 		}
 		chromiumCheck(goal, max(readyMs, again) <= targetReturnReadyMs, "%s", detail)
 	}
@@ -598,10 +610,11 @@ func engineTargets(rep *Report, engine string) []Target {
 	native2, why4 := get("returning", "native", "first_again")
 	if chromiumMeasured(goal, why, why2, why3, why4) {
 		detail := fmt.Sprintf("wasm %s, %s vs native %s, %s: %+.1f, %+.1f ms", ms(wasm), ms(wasm2), ms(native), ms(native2), wasm-native, wasm2-native2)
-		rv, why := get("returning", "wasm", "first_revalidate")
-		rv2, why2 := get("returning", "wasm", "first_revalidate_again")
-		if why == "" && why2 == "" {
+		if rv, rv2, ok := returns("wasm", "first_revalidate"); ok {
 			detail += fmt.Sprintf(" (module revalidated: %+.1f, %+.1f ms)", rv-native, rv2-native2)
+		}
+		if f, f2, ok := returns(goFloor, "ready_at"); ok {
+			detail += fmt.Sprintf("; the Go floor is ready %+.1f, %+.1f ms after native's first event", f-native, f2-native2)
 		}
 		chromiumCheck(goal, wasm-native <= targetReturnFirstMs && wasm2-native2 <= targetReturnFirstMs, "%s", detail)
 	}

@@ -614,6 +614,81 @@ func TestEngineTargets(t *testing.T) {
 	}
 }
 
+// withGoFloorReturning adds the Go floor's returning visitor to samples,
+// and returns them.
+func withGoFloorReturning(samples map[string]map[string][]float64) map[string]map[string][]float64 {
+	r := samples["returning"]
+	r["go-floor:ready_first_visit"] = []float64{400}
+	r["go-floor:ready"] = []float64{125}
+	r["go-floor:ready_again"] = []float64{110}
+	r["go-floor:ready_at"] = []float64{240}
+	r["go-floor:ready_at_again"] = []float64{215}
+	return samples
+}
+
+// The returning visitor's targets give the Go floor's figures of the same
+// run after wasm's, where it has both returns: its ready from the loader's
+// start, and its ready from the navigation's start against native's first
+// event. Without them the details are as before, and they never change
+// PASS or MISS.
+func TestReturningGoFloor(t *testing.T) {
+	const (
+		ready      = "ready 80.0 ms, 120 ms; a first visit's 52.0 ms"
+		readyFloor = "; the Go floor (an empty Go program) ready 125 ms, 110 ms on return"
+		first      = "wasm 200 ms, 210 ms vs native 180 ms, 170 ms: +20.0, +40.0 ms"
+		firstFloor = "; the Go floor is ready +60.0, +45.0 ms after native's first event"
+	)
+	partial := targetSamples()
+	partial["returning"]["go-floor:ready"] = []float64{125}
+	partial["returning"]["go-floor:ready_at"] = []float64{240}
+	failed := sampleReport(t, targetSamples())
+	failed.workload("returning").result(goFloor).Errors = []string{"repetition 1: first visit: no ready"}
+	failed.summarize()
+
+	for _, tc := range []struct {
+		name         string
+		rep          *Report
+		ready, first string
+	}{
+		{"with the Go floor", sampleReport(t, withGoFloorReturning(targetSamples())), ready + readyFloor, first + firstFloor},
+		{"without it", sampleReport(t, targetSamples()), ready, first},
+		{"with one return of it", sampleReport(t, partial), ready, first},
+		{"with it failed", failed, ready, first},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := targetOf(tc.rep, "", "returning visitor: ready"); got.Status != "MISS" || got.Detail != tc.ready {
+				t.Errorf("ready: %s — %s, want MISS — %s", got.Status, got.Detail, tc.ready)
+			}
+			if got := targetOf(tc.rep, "", "returning visitor: first event"); got.Status != "PASS" || got.Detail != tc.first {
+				t.Errorf("first event: %s — %s, want PASS — %s", got.Status, got.Detail, tc.first)
+			}
+		})
+	}
+
+	// Outside Chromium, the floor is reported with the rest.
+	rep := engineReport(t, map[string]map[string]map[string][]float64{
+		"chromium": withGoFloorReturning(targetSamples()),
+		"firefox":  withGoFloorReturning(targetSamples()),
+	}, []string{"chromium", "firefox"}, nil)
+	for prefix, want := range map[string]string{
+		"returning visitor: ready":       ready + readyFloor,
+		"returning visitor: first event": first + firstFloor,
+	} {
+		if got := targetOf(rep, "chromium", prefix); got.Detail != want {
+			t.Errorf("chromium %q: %s — %s, want %s", prefix, got.Status, got.Detail, want)
+		}
+		if got := targetOf(rep, "firefox", prefix); got.Status != "n/a" || got.Detail != "reported, not a target in firefox: "+want {
+			t.Errorf("firefox %q: %s — %s, want n/a with the figures", prefix, got.Status, got.Detail)
+		}
+	}
+
+	// The floor's row has its ready figures and no first events.
+	md := renderMarkdown(sampleReport(t, withGoFloorReturning(targetSamples())))
+	if want := "| go-floor | – | – | – | 400 | 125 | 110 | 240 | 215 | – | – | – | – |"; !strings.Contains(md, want) {
+		t.Errorf("the markdown lacks the Go floor's returning row %q:\n%s", want, md)
+	}
+}
+
 // An engine without JS heap figures says so, in the cells, the list of
 // what it did not measure and the memory targets, which judge the module's
 // memory alone there; Chromium's are as before.
