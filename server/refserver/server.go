@@ -87,7 +87,7 @@ type Server struct {
 	// otherOrigin is Options.OtherOrigin.
 	otherOrigin string
 	// versions keeps the static files' versions (see static).
-	versions versionCache
+	versions VersionCache
 }
 
 // New returns a Server configured by opts.

@@ -68,7 +68,7 @@ func (s *Server) static(dir string) http.Handler {
 			w.Header().Set("Content-Type", ct)
 		}
 		name := strings.TrimPrefix(path.Clean("/"+r.URL.Path), "/")
-		version := s.versions.of(root, name)
+		version := s.versions.Of(root, name)
 		cacheControl := "no-cache"
 		if v := r.URL.Query().Get("v"); version != "" && v == version {
 			cacheControl = "public, max-age=31536000, immutable"
@@ -109,10 +109,12 @@ func FileVersion(content io.Reader) (string, error) {
 	return hex.EncodeToString(h.Sum(nil))[:16], nil
 }
 
-// versionCache keeps the versions of the static files, so that a file is
-// hashed once per change rather than on each request: an entry holds while
-// the file's size and modification time stay the same.
-type versionCache struct {
+// A VersionCache keeps the versions (FileVersion) of files, so that a file
+// is hashed once per change rather than on each request: an entry holds
+// while the file's size and modification time stay the same. The zero
+// value is ready to use; the reference server keeps one for its static
+// files, and ssebench one for its bundles.
+type VersionCache struct {
 	mu      sync.Mutex
 	entries map[string]versionEntry
 }
@@ -123,9 +125,9 @@ type versionEntry struct {
 	version string
 }
 
-// of returns the version of the regular file name under root, or "" when
+// Of returns the version of the regular file name under root, or "" when
 // there is none (no such file, a directory, a read error).
-func (c *versionCache) of(root *os.Root, name string) string {
+func (c *VersionCache) Of(root *os.Root, name string) string {
 	if name == "" || name == "." {
 		return ""
 	}

@@ -344,3 +344,56 @@ func TestFileVersion(t *testing.T) {
 		t.Errorf("FileVersion(plain) = %q, %v; want a116c9ed46d62077 (sha256sum's first 16 digits)", v, err)
 	}
 }
+
+// A VersionCache hashes a file once while it stays the same, and again when
+// its size or modification time changes.
+func TestVersionCache(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "m.wasm")
+	at := time.Now().Add(-time.Hour).Truncate(time.Second)
+	write := func(content string, when time.Time) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Chtimes(file, when, when); err != nil {
+			t.Fatal(err)
+		}
+	}
+	version := func(content string) string {
+		v, err := FileVersion(strings.NewReader(content))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	var c VersionCache
+	write("one", at)
+	first := c.Of(root, "m.wasm")
+	if first != version("one") || len(first) != 16 {
+		t.Fatalf("version %q, want %q (16 hex digits)", first, version("one"))
+	}
+	// The same size and time: the cached version stands, though the
+	// content changed (which a build never does without a new time).
+	write("two", at)
+	if got := c.Of(root, "m.wasm"); got != first {
+		t.Errorf("unchanged size and time: version %q, want the cached %q", got, first)
+	}
+	write("two", at.Add(time.Second))
+	if got := c.Of(root, "m.wasm"); got != version("two") {
+		t.Errorf("a new time: version %q, want %q", got, version("two"))
+	}
+	if err := os.Mkdir(filepath.Join(dir, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"none", "sub"} {
+		if got := c.Of(root, name); got != "" {
+			t.Errorf("%s: version %q, want none", name, got)
+		}
+	}
+}

@@ -4,8 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +19,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/e2e/internal/browser"
@@ -1116,12 +1113,19 @@ func serveCompressed(w http.ResponseWriter, r *http.Request, bundles string) boo
 func benchHandler(root, bundles string, logf func(string, ...any)) http.Handler {
 	mux := http.NewServeMux()
 	files := http.StripPrefix("/bench/bundles/", http.FileServer(http.Dir(bundles)))
-	versions := &versionCache{}
+	var versions refserver.VersionCache
 	mux.Handle("/bench/bundles/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cacheControl := "no-cache"
-		name := path.Clean("/" + strings.TrimPrefix(r.URL.Path, "/bench/bundles/"))
-		if v := r.URL.Query().Get("v"); v != "" && v == versions.of(filepath.Join(bundles, filepath.FromSlash(name))) {
-			cacheControl = immutable
+		name := strings.TrimPrefix(path.Clean("/"+strings.TrimPrefix(r.URL.Path, "/bench/bundles/")), "/")
+		if v := r.URL.Query().Get("v"); v != "" {
+			// The bundles are opened as a root on each request, as the
+			// reference server opens its directories.
+			if dir, err := os.OpenRoot(bundles); err == nil {
+				if v == versions.Of(dir, name) {
+					cacheControl = immutable
+				}
+				dir.Close()
+			}
 		}
 		w.Header().Set("Cache-Control", cacheControl)
 		w.Header().Add("Vary", "Accept-Encoding")
@@ -1171,60 +1175,11 @@ func fileVersion(file string) (string, error) {
 		return "", err
 	}
 	defer f.Close()
-	return contentVersion(f)
-}
-
-func contentVersion(f *os.File) (string, error) {
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("hash %s: %w", f.Name(), err)
-	}
-	return hex.EncodeToString(h.Sum(nil))[:16], nil
-}
-
-// versionCache keeps the versions of the bundles, so that a bundle is
-// hashed once per build rather than on each request: an entry holds while
-// the file's size and modification time stay the same.
-type versionCache struct {
-	mu      sync.Mutex
-	entries map[string]versionEntry
-}
-
-type versionEntry struct {
-	size    int64
-	modTime time.Time
-	version string
-}
-
-// of returns the version of the regular file at file, or "" when there is
-// none (no such file, a directory, a read error).
-func (c *versionCache) of(file string) string {
-	f, err := os.Open(file)
+	v, err := refserver.FileVersion(f)
 	if err != nil {
-		return ""
+		return "", fmt.Errorf("hash %s: %w", file, err)
 	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return ""
-	}
-	c.mu.Lock()
-	e, ok := c.entries[file]
-	c.mu.Unlock()
-	if ok && e.size == fi.Size() && e.modTime.Equal(fi.ModTime()) {
-		return e.version
-	}
-	version, err := contentVersion(f)
-	if err != nil {
-		return ""
-	}
-	c.mu.Lock()
-	if c.entries == nil {
-		c.entries = map[string]versionEntry{}
-	}
-	c.entries[file] = versionEntry{size: fi.Size(), modTime: fi.ModTime(), version: version}
-	c.mu.Unlock()
-	return version
+	return v, nil
 }
 
 // isolateQuery, in the URL of a bench page, has the server make the page

@@ -136,53 +136,6 @@ func TestBundleCacheControl(t *testing.T) {
 	}
 }
 
-// The version cache hashes a file once while it stays the same, and again
-// when its size or modification time changes.
-func TestVersionCache(t *testing.T) {
-	file := filepath.Join(t.TempDir(), "m.wasm")
-	at := time.Now().Add(-time.Hour).Truncate(time.Second)
-	write := func(content string, when time.Time) {
-		t.Helper()
-		if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chtimes(file, when, when); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var c versionCache
-	write("one", at)
-	first := c.of(file)
-	if want, _ := fileVersion(file); first != want || len(first) != 16 {
-		t.Fatalf("version %q, want %q (16 hex digits)", first, want)
-	}
-	// The same size and time: the cached version stands, though the
-	// content changed (which a build never does without a new time).
-	write("two", at)
-	if got := c.of(file); got != first {
-		t.Errorf("unchanged size and time: version %q, want the cached %q", got, first)
-	}
-	write("two", at.Add(time.Second))
-	if got, want := c.of(file), mustVersion(t, file); got != want || got == first {
-		t.Errorf("a new time: version %q, want %q", got, want)
-	}
-	if got := c.of(filepath.Join(t.TempDir(), "none")); got != "" {
-		t.Errorf("no file: version %q, want none", got)
-	}
-	if got := c.of(t.TempDir()); got != "" {
-		t.Errorf("a directory: version %q, want none", got)
-	}
-}
-
-func mustVersion(t *testing.T, file string) string {
-	t.Helper()
-	v, err := fileVersion(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return v
-}
-
 // The Go floor's loader asks for its module by the version that
 // buildGoFloor writes into it, and building fails without the marker.
 func TestGoFloorVersionedURL(t *testing.T) {
