@@ -595,8 +595,13 @@ func engineTargets(rep *Report, engine string) []Target {
 		if rv, rv2, ok := returns("wasm", "ready_revalidate"); ok {
 			detail += fmt.Sprintf(" (module revalidated: %s, %s)", ms(rv), ms(rv2))
 		}
-		if cold, why := get("ready", "wasm", "cold"); why == "" {
-			detail += fmt.Sprintf("; a first visit's %s", ms(cold))
+		// The first visit of the same workload opens the page's stream
+		// before ready, as the returns do; the ready workload's cold page
+		// opens none.
+		if first, why := get("returning", "wasm", "ready_first_visit"); why == "" {
+			detail += fmt.Sprintf("; the first visit's %s", ms(first))
+		} else if cold, why := get("ready", "wasm", "cold"); why == "" {
+			detail += fmt.Sprintf("; a cold page's %s (opening no stream)", ms(cold))
 		}
 		if f, f2, ok := returns(goFloor, "ready"); ok {
 			detail += fmt.Sprintf("; the Go floor (an empty Go program) ready %s, %s on return", ms(f), ms(f2))
