@@ -54,6 +54,16 @@ func runSnippet(t *testing.T, ctx context.Context, session string) {
 	}
 }
 
+// watchSimple checks that the page's recorder.Source gets the scenario
+// "simple"'s three events.
+func watchSimple(t *testing.T, ctx context.Context) {
+	t.Helper()
+	w := watch(t, ctx, `new recorder.Source(`+js(scenarioURL("simple", newSession(t)))+`)`, untilMessages(3))
+	if got := w.data(); !slices.Equal(got, []string{"one", "two", "three"}) {
+		t.Errorf("events %q, want one, two, three", got)
+	}
+}
+
 // TestInstall checks WasmEventSource.install(): it makes WasmEventSource the
 // page's EventSource and returns the one it replaced, the browser's own,
 // which WasmEventSource.native also is; then unmodified EventSource code
@@ -147,10 +157,7 @@ func TestModuleESM(t *testing.T) {
 		got.InstallType != want.InstallType || got.EventSourceUntouched != want.EventSourceUntouched {
 		t.Errorf("the module: %+v, want %+v", got, want)
 	}
-	w := watch(t, ctx, `new recorder.Source(`+js(scenarioURL("simple", newSession(t)))+`)`, untilMessages(3))
-	if got := w.data(); !slices.Equal(got, []string{"one", "two", "three"}) {
-		t.Errorf("events %q, want one, two, three", got)
-	}
+	watchSimple(t, ctx)
 	if g := evaluate[string](t, ctx, `typeof window.WasmEventSource`); g != "undefined" {
 		t.Errorf("after use, typeof window.WasmEventSource is %s, want undefined", g)
 	}
@@ -178,10 +185,7 @@ func TestModuleFetchedAtOnce(t *testing.T) {
 	if len(module) != 1 || module[0].API || !strings.Contains(module[0].URL, "eventsource-wasm.wasm?v=") {
 		t.Errorf("the module's requests: %+v; want one, for the versioned URL, made before WasmEventSource was defined", module)
 	}
-	w := watch(t, ctx, `new recorder.Source(`+js(scenarioURL("simple", newSession(t)))+`)`, untilMessages(3))
-	if got := w.data(); !slices.Equal(got, []string{"one", "two", "three"}) {
-		t.Errorf("events %q, want one, two, three", got)
-	}
+	watchSimple(t, ctx)
 }
 
 // earlyResult is what a test reads of early.js.
