@@ -53,20 +53,20 @@ var messageType = []byte("message")
 // keeps the last event ID as the shim last heard it, which the plain form
 // leaves out: the shim holds it. The zero Builder starts with an empty ID.
 type Builder struct {
-	buf   []byte
-	known []byte // the last event ID the shim has heard, with this batch
-	plain bool   // buf is in the plain form (or empty)
+	buf     []byte
+	known   []byte // the last event ID the shim has heard, with this batch
+	general bool   // buf is in the general form; else plain (or empty)
 }
 
 // NewBuilder returns a Builder for a source whose last event ID starts as
 // id.
 func NewBuilder(id string) *Builder {
-	return &Builder{known: []byte(id), plain: true}
+	return &Builder{known: []byte(id)}
 }
 
 // Event adds an event.
 func (b *Builder) Event(e sse.Event) {
-	if b.plain && bytes.Equal(e.Type, messageType) && bytes.Equal(e.LastEventID, b.known) {
+	if !b.general && bytes.Equal(e.Type, messageType) && bytes.Equal(e.LastEventID, b.known) {
 		if len(b.buf) == 0 {
 			b.buf = append(b.buf, PlainMark)
 		}
@@ -74,7 +74,7 @@ func (b *Builder) Event(e sse.Event) {
 		b.buf = append(b.buf, e.Data...)
 		return
 	}
-	b.general()
+	b.toGeneral()
 	b.buf = Append(b.buf, e)
 	if !bytes.Equal(e.LastEventID, b.known) {
 		b.known = append(b.known[:0], e.LastEventID...)
@@ -83,7 +83,7 @@ func (b *Builder) Event(e sse.Event) {
 
 // Retry adds a record of a new reconnection time.
 func (b *Builder) Retry(ms int64) {
-	b.general()
+	b.toGeneral()
 	b.buf = AppendRetry(b.buf, ms)
 }
 
@@ -93,17 +93,17 @@ func (b *Builder) LastEventID(id []byte) {
 	if bytes.Equal(id, b.known) {
 		return
 	}
-	b.general()
+	b.toGeneral()
 	b.buf = AppendLastEventID(b.buf, id)
 	b.known = append(b.known[:0], id...)
 }
 
-// general turns the batch so far into the general form.
-func (b *Builder) general() {
-	if !b.plain {
+// toGeneral turns the batch so far into the general form.
+func (b *Builder) toGeneral() {
+	if b.general {
 		return
 	}
-	b.plain = false
+	b.general = true
 	if len(b.buf) == 0 {
 		return
 	}
@@ -140,7 +140,7 @@ func (b *Builder) Next(keep int) {
 	} else {
 		b.buf = b.buf[:0]
 	}
-	b.plain = true
+	b.general = false
 }
 
 // Append appends e to the general-form batch b as one record.

@@ -156,3 +156,12 @@ func TestBuilderNext(t *testing.T) {
 		t.Errorf("the batch after Next is %q, want the plain m\\rb", got)
 	}
 }
+
+// The zero Builder is ready to use, with an empty last event ID.
+func TestBuilderZero(t *testing.T) {
+	var b Builder
+	b.Event(event("message", "a", ""))
+	if got := string(b.Bytes()); got != "m\ra" {
+		t.Errorf("the zero Builder's batch is %q, want the plain m\\ra", got)
+	}
+}
