@@ -16,16 +16,17 @@ type benchRun struct {
 // TestBenchAdapters runs the adapters that `make bench` measures without
 // npm (wasm, native and the two floors) through a short stream of the bench
 // page, so that a broken adapter fails here rather than in a long run. The
-// page checks the count and the length of every event's data. wasm runs
-// twice: with its listener, and through for await (the iterate workloads). Speed is not
-// asserted: that is make bench's job.
+// page checks the count and the length of every event's data. wasm and the
+// floor run twice: as in the throughput workloads, and through for await,
+// as in the iterate workloads. Speed is not asserted: that is make bench's
+// job.
 func TestBenchAdapters(t *testing.T) {
 	t.Parallel()
 	if env.polyfillErr != nil {
 		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
 	}
-	for _, name := range []string{"wasm", "native", "floor", "event-floor", "wasm-iterate"} {
-		// wasm-iterate is wasm's adapter through for await, as the
+	for _, name := range []string{"wasm", "native", "floor", "event-floor", "wasm-iterate", "floor-iterate"} {
+		// NAME-iterate is NAME's adapter through for await, as the
 		// iterate workloads run it.
 		impl, iterate := strings.CutSuffix(name, "-iterate")
 		t.Run(name, func(t *testing.T) {

@@ -10,8 +10,9 @@
 // open starts a stream and reports each message event's data to the sink;
 // the function it returns closes the stream. iterate does the same through
 // the implementation's iterator API where it has one (WasmEventSource's
-// and eventsource-client's for await), for the iterate workloads, which
-// use open where it is missing (the peers' own callbacks are their API).
+// and eventsource-client's for await; the floor's plain objects through a
+// for await loop), for the iterate workloads, which use open where it is
+// missing (the peers' own callbacks are their API).
 // The sink is
 //
 //   sink.data(string)   a message event's data

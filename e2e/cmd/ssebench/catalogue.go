@@ -120,8 +120,9 @@ type workload struct {
 	Only []string
 	// Iterate makes a throughput workload consume the stream through each
 	// implementation's iterator API where it has one (the adapters'
-	// iterate: WasmEventSource's and eventsource-client's for await), and
-	// its callbacks where not.
+	// iterate: WasmEventSource's and eventsource-client's for await, and
+	// the floor's, which hands its events to a for await loop), and its
+	// callbacks where not.
 	Iterate bool
 }
 
@@ -319,7 +320,7 @@ func catalogue(quick bool) []workload {
 // floor and the npm peers.
 func iterate(w workload) workload {
 	w.Iterate = true
-	w.Title = strings.Replace(w.Title, ", time", " through for await (wasm, eventsource-client) or the callbacks (the other peers), time", 1)
+	w.Title = strings.Replace(w.Title, ", time", " through for await (wasm, eventsource-client, the floor) or the callbacks (the other peers), time", 1)
 	w.Only = []string{"wasm", "floor"}
 	for _, im := range impls {
 		if im.Peer() {

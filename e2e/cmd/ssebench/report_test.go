@@ -252,6 +252,31 @@ func TestTargetThresholds(t *testing.T) {
 			t.Errorf("%s: %s (%s), want %s", tc.name, got.Status, got.Detail, tc.want)
 		}
 	}
+	// A miss against the fastest peer names the floor that bounds wasm
+	// there, when the run has it; a pass does not.
+	for _, tc := range []struct {
+		name, prefix string
+		samples      map[string]map[string][]float64
+		want         string
+	}{
+		{"20k behind the peer, the event floor too", "20k × 1000 B: wasm ≤ 1.0× the fastest JS peer",
+			map[string]map[string][]float64{"20k": {"wasm": {120}, "eventsource": {100}, "event-floor": {130}, "floor": {60}}},
+			"wasm 120 ms vs eventsource 100 ms: 1.20×; the event floor 130 ms: 1.30× eventsource"},
+		{"1k behind the peer, no event floor", "1k × 64 KiB: wasm ≤ 1.0× the fastest JS peer",
+			map[string]map[string][]float64{"1k": {"wasm": {120}, "sse.js": {100}}},
+			"wasm 120 ms vs sse.js 100 ms: 1.20×"},
+		{"for await behind the peer", "100k × 100 B through for await",
+			map[string]map[string][]float64{"iterate-100k": {"wasm": {120}, "eventsource-client": {100}, "floor": {110}}},
+			"wasm 120 ms vs eventsource-client 100 ms: 1.20×; the floor through for await 110 ms: 1.10× eventsource-client"},
+		{"for await ahead of the peer", "20k × 1000 B through for await",
+			map[string]map[string][]float64{"iterate-20k": {"wasm": {90}, "eventsource-client": {100}, "floor": {80}}},
+			"wasm 90.0 ms vs eventsource-client 100 ms: 0.90×"},
+	} {
+		rep := sampleReport(t, tc.samples)
+		if got := targetOf(rep, "", tc.prefix); got.Detail != tc.want {
+			t.Errorf("%s: detail %q, want %q", tc.name, got.Detail, tc.want)
+		}
+	}
 	// The warm figures are in the detail when there are any.
 	rep := sampleReport(t, map[string]map[string][]float64{"ready": {"wasm:cold": {104}, "go-floor:cold": {100}, "wasm:warm": {40}}})
 	if got := targetOf(rep, "", "cold start"); got.Detail != "wasm 104 ms vs the Go floor (an empty Go program) 100 ms cold: 1.04×; wasm 40.0 ms warm" {
