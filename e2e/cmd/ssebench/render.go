@@ -358,22 +358,7 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 			"\"revalidated\" is the same page with the module's plain URL, served with no-cache and an ETag (a 304 on return). "+
 			"The Go floor, an empty Go program built as the module is, asks for its module by its version too, served as immutable, and opens no stream: "+
 			"its ready is what the Go runtime costs a returning visitor before any code of the polyfill runs.\n\n", h, upperFirst(w.Title))
-		b.WriteString("| implementation |")
-		for _, m := range w.Metrics {
-			fmt.Fprintf(b, " %s |", m.Label)
-		}
-		b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
-		for _, im := range order {
-			if w.lookup(im) == nil {
-				continue
-			}
-			fmt.Fprintf(b, "| %s |", im)
-			for _, m := range w.Metrics {
-				fmt.Fprintf(b, " %s |", cell(w, im, m.Key, m.Unit))
-			}
-			b.WriteString("\n")
-		}
-		b.WriteString("\n")
+		metricsTable(b, w, order, func(m metric) string { return m.Label })
 	}
 
 	// The workloads that sample memory get a table of every metric each.
@@ -390,25 +375,31 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 			memoryNote = "Memory as above."
 		}
 		fmt.Fprintf(b, "%s %s\n\n%s\n\n", h, w.Title, note)
-		b.WriteString("| implementation |")
-		for _, m := range w.Metrics {
-			fmt.Fprintf(b, " %s |", m.Label+" ("+unitLabel(m.Unit)+")")
-		}
-		b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
-		for _, im := range order {
-			if w.lookup(im) == nil {
-				continue
-			}
-			fmt.Fprintf(b, "| %s |", im)
-			for _, m := range w.Metrics {
-				fmt.Fprintf(b, " %s |", cell(w, im, m.Key, m.Unit))
-			}
-			b.WriteString("\n")
-		}
-		b.WriteString("\n")
+		metricsTable(b, w, order, func(m metric) string { return m.Label + " (" + unitLabel(m.Unit) + ")" })
 	}
 
 	renderNotMeasured(b, rep, h)
+}
+
+// metricsTable writes a table of every metric of w, a column each headed
+// by its label, and a row for each implementation of order that w ran.
+func metricsTable(b *strings.Builder, w *WorkloadResult, order []string, label func(metric) string) {
+	b.WriteString("| implementation |")
+	for _, m := range w.Metrics {
+		fmt.Fprintf(b, " %s |", label(m))
+	}
+	b.WriteString("\n|---|" + strings.Repeat("---:|", len(w.Metrics)) + "\n")
+	for _, im := range order {
+		if w.lookup(im) == nil {
+			continue
+		}
+		fmt.Fprintf(b, "| %s |", im)
+		for _, m := range w.Metrics {
+			fmt.Fprintf(b, " %s |", cell(w, im, m.Key, m.Unit))
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("\n")
 }
 
 // renderNotMeasured lists what the engine of rep could not measure, and
