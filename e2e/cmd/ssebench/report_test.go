@@ -277,6 +277,32 @@ func TestTargetThresholds(t *testing.T) {
 			t.Errorf("%s: detail %q, want %q", tc.name, got.Detail, tc.want)
 		}
 	}
+	// With more than one repetition, a ratio target says in how many the
+	// repetition's own ratio met it, pairing each implementation's samples
+	// by repetition, as far as both ran.
+	for _, tc := range []struct {
+		name, prefix string
+		samples      map[string]map[string][]float64
+		want         string
+	}{
+		{"event floor, two of three", "100k × 100 B: wasm ≤ 1.05× the event floor",
+			map[string]map[string][]float64{"100k": {"wasm": {100, 110, 90}, "event-floor": {100, 100, 100}}},
+			"wasm 100 ms vs event floor 100 ms: 1.00×; met in 2 of 3 repetitions"},
+		{"the fastest peer, as far as it ran", "20k × 1000 B through for await",
+			map[string]map[string][]float64{"iterate-20k": {"wasm": {95, 95, 200}, "eventsource-client": {100, 90}}},
+			"wasm 95.0 ms vs eventsource-client 95.0 ms: 1.00×; met in 1 of 2 repetitions"},
+		{"p99, none", "latency: wasm p99 ≤ the event floor's p99",
+			map[string]map[string][]float64{"latency": {"wasm:p99": {5, 6}, "event-floor:p99": {4, 4}}},
+			"wasm p99 5.50 ms vs event floor p99 4.00 ms: 1.38×; met in 0 of 2 repetitions"},
+		{"one repetition: no count", "cold start",
+			map[string]map[string][]float64{"ready": {"wasm:cold": {104}, "go-floor:cold": {100}}},
+			"wasm 104 ms vs the Go floor (an empty Go program) 100 ms cold: 1.04×"},
+	} {
+		rep := sampleReport(t, tc.samples)
+		if got := targetOf(rep, "", tc.prefix); got.Detail != tc.want {
+			t.Errorf("%s: detail %q, want %q", tc.name, got.Detail, tc.want)
+		}
+	}
 	// The warm figures are in the detail when there are any.
 	rep := sampleReport(t, map[string]map[string][]float64{"ready": {"wasm:cold": {104}, "go-floor:cold": {100}, "wasm:warm": {40}}})
 	if got := targetOf(rep, "", "cold start"); got.Detail != "wasm 104 ms vs the Go floor (an empty Go program) 100 ms cold: 1.04×; wasm 40.0 ms warm" {
