@@ -173,26 +173,14 @@ func (d *Decoder) stripBOM(chunk []byte) (rest []byte, done bool) {
 
 // scanLines splits chunk into lines ended by CRLF, LF or CR (§9.2.6) and
 // interprets each complete one. The start of a line whose end is not in
-// chunk waits in d.line. Lines are found with bytes.IndexByte; a chunk with
-// no CR, the usual case, is scanned for LF alone.
+// chunk waits in d.line.
 func (d *Decoder) scanLines(chunk []byte, h Handler) error {
-	nextCR, nextLF := -2, -2 // index of the next CR and LF at or after pos; -1: none left
-	pos := 0
-	for pos < len(chunk) {
-		if nextLF != -1 && nextLF < pos {
-			nextLF = indexFrom(chunk, pos, '\n')
-		}
-		if nextCR != -1 && nextCR < pos {
-			nextCR = indexFrom(chunk, pos, '\r')
-		}
-		end := nextLF
-		if nextCR >= 0 && (end < 0 || nextCR < end) {
-			end = nextCR
-		}
+	for len(chunk) > 0 {
+		end := indexLineEnd(chunk)
 		if end < 0 {
-			return d.keepPartialLine(chunk[pos:])
+			return d.keepPartialLine(chunk)
 		}
-		line := chunk[pos:end]
+		line := chunk[:end]
 		if len(d.line) > 0 {
 			if err := d.keepPartialLine(line); err != nil {
 				return err
@@ -201,14 +189,15 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 		} else if d.Limits.MaxLine > 0 && len(line) > d.Limits.MaxLine {
 			return &LimitError{ErrLineTooLong, d.Limits.MaxLine}
 		}
-		pos = end + 1
+		next := end + 1
 		if chunk[end] == '\r' {
-			if pos == len(chunk) {
+			if next == len(chunk) {
 				d.skipLF = true
-			} else if chunk[pos] == '\n' {
-				pos++
+			} else if chunk[next] == '\n' {
+				next++
 			}
 		}
+		chunk = chunk[next:]
 		if err := d.interpret(line, h); err != nil {
 			return err
 		}
@@ -224,13 +213,6 @@ func (d *Decoder) keepPartialLine(part []byte) error {
 	}
 	d.line = append(d.line, part...)
 	return nil
-}
-
-func indexFrom(b []byte, from int, c byte) int {
-	if i := bytes.IndexByte(b[from:], c); i >= 0 {
-		return from + i
-	}
-	return -1
 }
 
 // interpret processes one line (§9.2.6): a blank line dispatches the event, a
