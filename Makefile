@@ -105,9 +105,12 @@ vet:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm/... ./e2e/cmd/ssebench/gofloor
 
-# Unit tests of everything that runs natively (the fuzz seed corpora run too).
+# Unit tests of everything that runs natively (the fuzz seed corpora run
+# too), then the module's pure packages built as the module is, for
+# js/wasm, under Node: sse has WebAssembly of its own (lineend_wasm.s).
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/sse ./wasm/batch ./wasm/conn
 
 # The e2e package runs once per engine of BROWSERS, each in a go test
 # process of its own (E2E_BROWSER); the commands and internal packages
