@@ -65,6 +65,8 @@ var decoderCases = []struct {
 	{"tab is not removed", "data:\tx\n\n", []string{ev("message", "\tx", "")}},
 	{"colon in value kept", "data: a:b: c\n\n", []string{ev("message", "a:b: c", "")}},
 	{"field with no colon", "data\n\n", []string{ev("message", "", "")}},
+	{"a field whose name starts with data", "dataX: y\n\ndata1\n\n", nil},
+	{"data with no space after the colon", "data:x\n\ndata:\n\n", []string{ev("message", "x", ""), ev("message", "", "")}},
 	{"comment ignored", ": hello\ndata: x\n: again\n\n", []string{ev("message", "x", "")}},
 	{"bare colon comment", ":\n\n", nil},
 	{"comment does not dispatch", ": only a comment\n\n", nil},
@@ -216,6 +218,8 @@ func TestDecoderLimits(t *testing.T) {
 		{"endless line without terminator", Limits{MaxLine: 1024}, []string{strings.Repeat("x", 1000), strings.Repeat("x", 1000)}, nil, ErrLineTooLong},
 		{"event within limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: b\n\n"}, []string{ev("message", "a\nb", "")}, nil},
 		{"event of exactly the limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: bc\n\n"}, []string{ev("message", "a\nbc", "")}, nil},
+		{"one line of exactly the limit", Limits{MaxEvent: 4}, []string{"data: abcd\n\n"}, []string{ev("message", "abcd", "")}, nil},
+		{"one line over the limit", Limits{MaxEvent: 4}, []string{"data: abcde\n\n"}, nil, ErrEventTooLarge},
 		{"event over limit", Limits{MaxEvent: 4}, []string{"data: a\ndata: bcd\n\n"}, nil, ErrEventTooLarge},
 		{"events dispatched before the limit are kept", Limits{MaxEvent: 4}, []string{"data: a\n\ndata: abcdef\n\n"}, []string{ev("message", "a", "")}, ErrEventTooLarge},
 	}
@@ -287,14 +291,18 @@ func FuzzDecoder(f *testing.F) {
 			rest = rest[n:]
 			step = (step*7+int(seed>>4))%17 + 1
 		}
-		split, splitErr := decodeChunks(t, Limits{MaxLine: 256, MaxEvent: 512}, chunks...)
-		if (wholeErr == nil) != (splitErr == nil) {
-			// A line limit can trip at a different point, but only as
-			// the same kind of error.
-			t.Fatalf("whole err %v, split err %v", wholeErr, splitErr)
-		}
-		if wholeErr == nil && !reflect.DeepEqual(whole, split) {
-			t.Fatalf("chunks %q\nwhole: %q\nsplit: %q", chunks, whole, split)
+		// And one byte at a time, where no line and the blank line after
+		// it are ever in one chunk (see scanLines).
+		for _, chunks := range [][]string{chunks, strings.Split(string(input), "")} {
+			split, splitErr := decodeChunks(t, Limits{MaxLine: 256, MaxEvent: 512}, chunks...)
+			if (wholeErr == nil) != (splitErr == nil) {
+				// A line limit can trip at a different point, but only as
+				// the same kind of error.
+				t.Fatalf("whole err %v, split err %v", wholeErr, splitErr)
+			}
+			if wholeErr == nil && !reflect.DeepEqual(whole, split) {
+				t.Fatalf("chunks %q\nwhole: %q\nsplit: %q", chunks, whole, split)
+			}
 		}
 	})
 }
