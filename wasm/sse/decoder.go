@@ -191,17 +191,19 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 			return &LimitError{ErrLineTooLong, d.Limits.MaxLine}
 		}
 		next := d.pastLineEnd(chunk, end)
-		if len(d.line) == 0 && len(d.data) == 0 && next < len(chunk) && (chunk[next] == '\n' || chunk[next] == '\r') {
-			// A data line and then a blank line, both in this chunk, and
-			// no data before them: the most common event, whose data goes
-			// to h as it is in the chunk, without a copy into the data
-			// buffer or a turn of the loop for the blank line.
+		if len(d.data) == 0 && next < len(chunk) && (chunk[next] == '\n' || chunk[next] == '\r') {
+			// A data line and then a blank line, which is in this chunk,
+			// and no data before them: the most common event, whose data
+			// goes to h as it is in the chunk (or in d.line, when the
+			// line began in an earlier chunk), without a copy into the
+			// data buffer or a turn of the loop for the blank line.
 			if value, ok := dataValue(line); ok {
 				if d.Limits.MaxEvent > 0 && len(value) > d.Limits.MaxEvent {
 					return &LimitError{ErrEventTooLarge, d.Limits.MaxEvent}
 				}
 				chunk = chunk[d.pastLineEnd(chunk, next):]
 				d.dispatchData(h, value)
+				d.line = shrink(d.line)
 				continue
 			}
 		}
