@@ -197,7 +197,7 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 			// goes to h as it is in the chunk (or in d.line, when the
 			// line began in an earlier chunk), without a copy into the
 			// data buffer or a turn of the loop for the blank line.
-			if value, ok := dataValue(line); ok {
+			if name, value := splitField(line); string(name) == "data" {
 				if d.Limits.MaxEvent > 0 && len(value) > d.Limits.MaxEvent {
 					return &LimitError{ErrEventTooLarge, d.Limits.MaxEvent}
 				}
@@ -231,23 +231,19 @@ func (d *Decoder) pastLineEnd(chunk []byte, end int) (next int) {
 	return next
 }
 
-// dataValue returns the value of line if it is a data field.
-func dataValue(line []byte) (value []byte, ok bool) {
-	if len(line) < len("data") || string(line[:len("data")]) != "data" {
-		return nil, false
+// splitField splits a field's line into its name, which runs to the first
+// colon (or the end of the line), and its value, the rest less one leading
+// space.
+func splitField(line []byte) (name, value []byte) {
+	i := bytes.IndexByte(line, ':')
+	if i < 0 {
+		return line, nil
 	}
-	value = line[len("data"):]
-	if len(value) == 0 {
-		return value, true
-	}
-	if value[0] != ':' {
-		return nil, false
-	}
-	value = value[1:]
+	name, value = line[:i], line[i+1:]
 	if len(value) > 0 && value[0] == ' ' {
 		value = value[1:]
 	}
-	return value, true
+	return name, value
 }
 
 // keepPartialLine appends part of a line to d.line, within the line limit.
@@ -261,8 +257,7 @@ func (d *Decoder) keepPartialLine(part []byte) error {
 
 // interpret processes one line (§9.2.6): a blank line dispatches the event, a
 // line starting with a colon is a comment, and any other line is a field
-// whose name runs to the first colon (or the end of the line) and whose
-// value is the rest, less one leading space.
+// (see splitField).
 func (d *Decoder) interpret(line []byte, h Handler) error {
 	if len(line) == 0 {
 		d.dispatch(h)
@@ -271,13 +266,7 @@ func (d *Decoder) interpret(line []byte, h Handler) error {
 	if line[0] == ':' {
 		return nil
 	}
-	name, value := line, []byte(nil)
-	if i := bytes.IndexByte(line, ':'); i >= 0 {
-		name, value = line[:i], line[i+1:]
-		if len(value) > 0 && value[0] == ' ' {
-			value = value[1:]
-		}
-	}
+	name, value := splitField(line)
 	switch string(name) {
 	case "data":
 		// The data buffer ends in the LF of each line; the event's data

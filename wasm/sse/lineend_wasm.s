@@ -1,5 +1,20 @@
 #include "textflag.h"
 
+// ZEROES_OF pushes (v - 0x0101…01) & ^v for v = R4 ^ pattern (eight
+// copies of one byte): masked with 0x8080…80, it has the top bit set in
+// each byte of R4 that is pattern's byte, and in no byte below the first.
+#define ZEROES_OF(pattern) \
+	Get R4; \
+	I64Const $pattern; \
+	I64Xor; \
+	Tee R5; \
+	I64Const $0x0101010101010101; \
+	I64Sub; \
+	Get R5; \
+	I64Const $-1; \
+	I64Xor; \
+	I64And
+
 // func indexLineEnd(b []byte) int
 //
 // The first CR or LF in b, eight bytes a step. For a word w of eight
@@ -32,26 +47,9 @@ TEXT ·indexLineEnd(SB), NOSPLIT, $0-32
 				Get R0
 				I32WrapI64
 				I64Load $0
-				Tee R4
-				I64Const $0x0a0a0a0a0a0a0a0a
-				I64Xor
-				Tee R5
-				I64Const $0x0101010101010101
-				I64Sub
-				Get R5
-				I64Const $-1
-				I64Xor
-				I64And
-				Get R4
-				I64Const $0x0d0d0d0d0d0d0d0d
-				I64Xor
-				Tee R5
-				I64Const $0x0101010101010101
-				I64Sub
-				Get R5
-				I64Const $-1
-				I64Xor
-				I64And
+				Set R4
+				ZEROES_OF(0x0a0a0a0a0a0a0a0a)
+				ZEROES_OF(0x0d0d0d0d0d0d0d0d)
 				I64Or
 				I64Const $0x8080808080808080
 				I64And
