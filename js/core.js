@@ -1004,20 +1004,19 @@ function eventSourceWasm(setup) {
       if (this.#readyState === CLOSED) return;
       if (loadError) {
         this.#fail("internal", loadError.message);
-      } else if (go) {
-        this.#start();
-      } else if (this.#visibility && this.#visibility.paused) {
-        // Hidden, and paused already: the module opens the source paused
-        // once it runs, and sends nothing until the page is visible.
-        queued.add(this);
-      } else {
-        // The module is not running yet: send the first request now, and
-        // hand the response to the module once it runs, so that loading
-        // the module and connecting overlap.
+        return;
+      }
+      if (!(this.#visibility && this.#visibility.paused)) {
+        // Send the first request now, and hand its response to the
+        // module, which takes it as its first connection's: so that
+        // loading the module, or opening the source in it, and
+        // connecting overlap. (Hidden, and paused already, the source
+        // sends nothing until the page is visible.)
         this.#early = this.#connect(this.#options.lastEventId || "");
         this.#early.catch(() => {}); // the module sees any failure; the page gets no unhandled rejection
-        queued.add(this);
       }
+      if (go) this.#start();
+      else queued.add(this);
     }
 
     get url() {
