@@ -217,8 +217,9 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 }
 
 // pastLineEnd returns where the line after the line end at chunk[end] starts,
-// taking a CRLF pair as one line end; a CR at the end of chunk may be the
-// first half of a pair, whose LF the next chunk's first byte would be.
+// taking a CRLF pair as one line end. A CR at the end of chunk may be the
+// first half of a pair, whose LF would be the next chunk's first byte: it
+// sets d.skipLF, so that Feed drops that LF.
 func (d *Decoder) pastLineEnd(chunk []byte, end int) (next int) {
 	next = end + 1
 	if chunk[end] == '\r' {
