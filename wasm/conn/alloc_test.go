@@ -49,3 +49,32 @@ func TestChunkAllocatesNothing(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkChunk decodes 64 KiB chunks into batches, as the module does for
+// each read: the Go side of a stream's cost. For the module's own code, run
+// it for js/wasm (make unit shows how) and read ns/event.
+func BenchmarkChunk(b *testing.B) {
+	for _, bc := range []struct {
+		name  string
+		event string
+	}{
+		{"100B", "data: " + strings.Repeat("x", 92) + "\n\n"},
+		{"1000B", "data: " + strings.Repeat("y", 992) + "\n\n"},
+		{"named", "id: 12345\nevent: update\ndata: " + strings.Repeat("z", 70) + "\n\n"},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			q := &quietEnd{}
+			s := New(Config{URL: "http://example.test/stream", Transport: q, Listener: q, Clock: q})
+			s.Start()
+			s.Response(1, Response{Status: 200, ContentType: "text/event-stream", URL: "http://example.test/stream"})
+			events := (64 << 10) / len(bc.event)
+			chunk := []byte(strings.Repeat(bc.event, events))
+			b.SetBytes(int64(len(chunk)))
+			b.ReportAllocs()
+			for b.Loop() {
+				s.Chunk(1, chunk)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*events), "ns/event")
+		})
+	}
+}
