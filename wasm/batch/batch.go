@@ -66,7 +66,7 @@ func NewBuilder(id string) *Builder {
 
 // Event adds an event.
 func (b *Builder) Event(e sse.Event) {
-	if !b.general && bytes.Equal(e.Type, messageType) && bytes.Equal(e.LastEventID, b.known) {
+	if !b.general && isMessage(e.Type) && sameBytes(e.LastEventID, b.known) {
 		if len(b.buf) == 0 {
 			b.buf = append(b.buf, PlainMark)
 		}
@@ -79,6 +79,19 @@ func (b *Builder) Event(e sse.Event) {
 	if !bytes.Equal(e.LastEventID, b.known) {
 		b.known = append(b.known[:0], e.LastEventID...)
 	}
+}
+
+// isMessage reports whether t is "message", comparing in place: in
+// WebAssembly, Go compares with a constant of up to six bytes without a
+// call.
+func isMessage(t []byte) bool {
+	return len(t) == len("message") && string(t[:4]) == "mess" && string(t[4:]) == "age"
+}
+
+// sameBytes is bytes.Equal, without a call for two empty slices, the
+// usual last event IDs.
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || bytes.Equal(a, b))
 }
 
 // Retry adds a record of a new reconnection time.

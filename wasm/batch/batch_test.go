@@ -95,6 +95,19 @@ func TestBuilder(t *testing.T) {
 			records: []Record{{"message", "a", ""}, {"add", "b", ""}, {"message", "c", ""}},
 		},
 		{
+			name:    "types that are nearly message are named",
+			steps:   []step{ev("messagE", "a", ""), ev("Message", "b", ""), ev("messages", "c", ""), ev("messa", "d", "")},
+			want:    "\rmessagE\ra\r\rMessage\rb\r\rmessages\rc\r\rmessa\rd\r",
+			records: []Record{{"messagE", "a", ""}, {"Message", "b", ""}, {"messages", "c", ""}, {"messa", "d", ""}},
+		},
+		{
+			name:    "an ID of the known one's length is new",
+			startID: "1",
+			steps:   []step{ev("message", "a", "2")},
+			want:    "\rmessage\ra\r2",
+			records: []Record{{"message", "a", "2"}},
+		},
+		{
 			name:    "a new ID makes it general, from the event that carries it",
 			startID: "1",
 			steps:   []step{ev("message", "a", "1"), ev("message", "b", "2"), ev("message", "c", "2")},
