@@ -37,6 +37,7 @@ import (
 	"bytes"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
 )
@@ -52,11 +53,21 @@ var messageType = []byte("message")
 // A Builder builds the batches of one source, one chunk at a time. It
 // keeps the last event ID as the shim last heard it, which the plain form
 // leaves out: the shim holds it. The zero Builder starts with an empty ID.
+//
+// A Builder is the decoder's sse.Handler: the decoder hands it each event
+// with no call in between, which on a stream of small events is a good
+// part of the module's work.
 type Builder struct {
+	// OnRetry, when set, is called with each reconnection time that Retry
+	// records, after its record.
+	OnRetry func(time.Duration)
+
 	buf     []byte
 	known   []byte // the last event ID the shim has heard, with this batch
 	general bool   // buf is in the general form; else plain (or empty)
 }
+
+var _ sse.Handler = (*Builder)(nil)
 
 // NewBuilder returns a Builder for a source whose last event ID starts as
 // id.
@@ -94,10 +105,14 @@ func sameBytes(a, b []byte) bool {
 	return len(a) == len(b) && (len(a) == 0 || bytes.Equal(a, b))
 }
 
-// Retry adds a record of a new reconnection time.
-func (b *Builder) Retry(ms int64) {
+// Retry adds a record of a new reconnection time, in milliseconds, and
+// tells OnRetry.
+func (b *Builder) Retry(d time.Duration) {
 	b.toGeneral()
-	b.buf = AppendRetry(b.buf, ms)
+	b.buf = AppendRetry(b.buf, d.Milliseconds())
+	if b.OnRetry != nil {
+		b.OnRetry(d)
+	}
 }
 
 // LastEventID adds a record of the last event ID id, unless the shim has

@@ -2,7 +2,10 @@ package batch
 
 import (
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/eventsource-wasm/eventsource-wasm/wasm/sse"
 )
@@ -140,7 +143,7 @@ func TestBuilder(t *testing.T) {
 			case s.event != nil:
 				b.Event(*s.event)
 			case s.retry != 0:
-				b.Retry(s.retry)
+				b.Retry(time.Duration(s.retry) * time.Millisecond)
 			default:
 				b.LastEventID([]byte(s.id))
 			}
@@ -176,5 +179,24 @@ func TestBuilderZero(t *testing.T) {
 	b.Event(event("message", "a", ""))
 	if got := string(b.Bytes()); got != "m\ra" {
 		t.Errorf("the zero Builder's batch is %q, want the plain m\\ra", got)
+	}
+}
+
+// Retry tells OnRetry each reconnection time, after its record, and works
+// without it.
+func TestBuilderOnRetry(t *testing.T) {
+	var b Builder
+	b.Retry(time.Second) // no OnRetry
+	var heard []time.Duration
+	b.OnRetry = func(d time.Duration) {
+		if !strings.HasSuffix(string(b.Bytes()), strconv.FormatInt(d.Milliseconds(), 10)) {
+			t.Errorf("OnRetry(%v) came before its record: %q", d, b.Bytes())
+		}
+		heard = append(heard, d)
+	}
+	b.Retry(250 * time.Millisecond)
+	b.Retry(1500 * time.Millisecond)
+	if want := []time.Duration{250 * time.Millisecond, 1500 * time.Millisecond}; !reflect.DeepEqual(heard, want) {
+		t.Errorf("OnRetry heard %v, want %v", heard, want)
 	}
 }

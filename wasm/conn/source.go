@@ -145,6 +145,9 @@ func New(cfg Config) *Source {
 	s.decoder.Limits = cfg.Limits
 	s.decoder.SetLastEventID(cfg.LastEventID)
 	s.events = batch.NewBuilder(cfg.LastEventID)
+	// A "retry" field sets the reconnection time (§9.2.6); the batch
+	// tells the listener.
+	s.events.OnRetry = func(d time.Duration) { s.reconnectionTime = d }
 	return s
 }
 
@@ -263,7 +266,7 @@ func (s *Source) Chunk(attempt int, b []byte) {
 	// A chunk's batch is about as long as the chunk: make room once
 	// rather than grow by doubling while decoding.
 	s.events.Grow(len(b))
-	err := s.decoder.Feed(b, (*feeder)(s))
+	err := s.decoder.Feed(b, s.events)
 	// An id field in an event without data may have changed the last
 	// event ID, and no event told the listener.
 	s.events.LastEventID(s.decoder.LastEventID())
@@ -388,18 +391,6 @@ func (s *Source) stopTimer() {
 		s.timer.Stop()
 		s.timer = nil
 	}
-}
-
-// feeder receives the decoder's output on the source's behalf.
-type feeder Source
-
-func (f *feeder) Event(e sse.Event) { f.events.Event(e) }
-
-// Retry sets the reconnection time (§9.2.6, the "retry" field), and tells
-// the listener in the batch.
-func (f *feeder) Retry(d time.Duration) {
-	f.reconnectionTime = d
-	f.events.Retry(d.Milliseconds())
 }
 
 // IsEventStream reports whether a Content-Type header value has the MIME
