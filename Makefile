@@ -182,6 +182,14 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz 'FuzzSource$$' -fuzztime $(FUZZTIME) ./wasm/conn
 	$(GO) test -run '^$$' -fuzz FuzzSourcePaused -fuzztime $(FUZZTIME) ./wasm/conn
 
+# bench-go runs the Go benchmarks of the decoder and the source
+# (BenchmarkDecoder, BenchmarkChunk) built for js/wasm under Node, where
+# they time the module's own code as V8 runs it, then natively.
+.PHONY: bench-go
+bench-go:
+	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -count 3 -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/sse ./wasm/conn
+	$(GO) test -run '^$$' -bench . -count 3 ./wasm/sse ./wasm/conn
+
 # soak is the long form of e2e/faults_test.go's TestFaultSoak: 1,000,000
 # events instead of 100,000, through native EventSource too.
 .PHONY: soak
