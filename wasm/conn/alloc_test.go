@@ -52,7 +52,7 @@ func TestChunkAllocatesNothing(t *testing.T) {
 
 // BenchmarkChunk decodes 64 KiB chunks into batches, as the module does for
 // each read: the Go side of a stream's cost. For the module's own code, run
-// it for js/wasm (make unit shows how) and read ns/event.
+// it for js/wasm (make bench-go) and read ns/event.
 func BenchmarkChunk(b *testing.B) {
 	for _, bc := range []struct {
 		name  string
