@@ -195,7 +195,7 @@ function eventSourceWasm(setup) {
   // A slice begins sources for this long, and at least one. One a slice
   // gave 200 streams opened at once the lowest median event latency
   // (about 10 ms, against 16 ms with 4 ms slices and 55 ms with a timer
-  // each, in the same minutes; README, "Where it stands").
+  // each, in the same minutes; docs/performance.md, "Earlier rounds").
   const BEGIN_SLICE_MS = 0;
   const beginQueue = [];
   let beginChannel = null;
