@@ -34,9 +34,10 @@ func (im impl) Page() string {
 // Peer reports whether im is an npm peer.
 func (im impl) Peer() bool { return im.Package != "" }
 
-// goFloor names the startup floor: an empty Go program built as the
-// polyfill's module is (e2e/cmd/ssebench/gofloor), which opens no streams.
-// It runs in the ready and returning workloads alone.
+// goFloor names the Go floor: a Go program built as the polyfill's module
+// is (e2e/cmd/ssebench/gofloor), which starts in the ready and returning
+// workloads, and decodes the stream with the least work a Go client can do
+// in the EventSource API's throughput workloads (see AppliesTo).
 const goFloor = "go-floor"
 
 // impls is the catalogue of implementations, in the order of the reports.
@@ -116,7 +117,8 @@ type workload struct {
 	N, Size, Gap, Streams, Rounds int
 	Metrics                       []metric
 	// Only lists the implementations a workload applies to; nil: all
-	// but the Go floor, which opens no streams.
+	// but the Go floor, which opens a stream only in the EventSource
+	// API's throughput workloads.
 	Only []string
 	// Iterate makes a throughput workload consume the stream through each
 	// implementation's iterator API where it has one (the adapters'
@@ -128,10 +130,14 @@ type workload struct {
 
 // AppliesTo reports whether w measures the implementation named name.
 func (w workload) AppliesTo(name string) bool {
-	if w.Only == nil {
-		return name != goFloor
+	if w.Only != nil {
+		return slices.Contains(w.Only, name)
 	}
-	return slices.Contains(w.Only, name)
+	if name == goFloor {
+		// The iterate workloads, which have an Only, leave it out.
+		return w.Kind == throughput
+	}
+	return true
 }
 
 // StreamPath returns the path of the bench stream of w (server/refserver,

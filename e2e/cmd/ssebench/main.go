@@ -24,10 +24,12 @@
 // and a scan for "\n\n": the least work a JavaScript client can do),
 // event-floor (the floor plus a real MessageEvent dispatched on an
 // EventTarget for each event: the least work an EventSource that gives its
-// listeners DOM events can do), go-floor (an empty Go program built as the
-// module is, in the ready and returning workloads only: what the Go runtime
-// costs to start) and the npm peers, which ssebench installs into .cache/bench with
-// npm and bundles with esbuild at bench time. Each implementation runs in
+// listeners DOM events can do), go-floor (a Go program built as the module
+// is: in the ready and returning workloads, what the Go runtime costs to
+// start; in the EventSource API's throughput workloads, the least work a Go
+// client that gives its listeners DOM events can do) and the npm peers,
+// which ssebench installs into .cache/bench with npm and bundles with
+// esbuild at bench time. Each implementation runs in
 // the pages of web/bench through a small adapter (web/bench/adapters,
 // web/bench/peers).
 //
