@@ -342,7 +342,7 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 
 	if w := rep.workload("ready"); w != nil {
 		b.WriteString(h + " WasmEventSource.ready, from the loader's script tag (ms)\n\n")
-		b.WriteString("The Go floor is an empty Go program built as the module is (GOOS=js, safejs), from its loader's script tag to its first call to the page: what the Go runtime costs before any code of the polyfill runs.\n\n")
+		b.WriteString("The Go floor is a Go program built as the module is (GOOS=js, safejs), which here only starts, from its loader's script tag to its first call to the page: what the Go runtime costs before any code of the polyfill runs.\n\n")
 		b.WriteString("| implementation | cold page | warm page |\n|---|---:|---:|\n")
 		for _, im := range order {
 			if w.lookup(im) != nil {
@@ -356,7 +356,7 @@ func renderEngine(b *strings.Builder, rep *Report, h string) {
 		fmt.Fprintf(b, "%s Returning visitor (ms)\n\n%s. Ready is from the loader's script tag, first events and ready since navigation from the start of the navigation. "+
 			"wasm's page asks for the module at the classic loader's default URL, which names the module's version and which the reference server serves as immutable; "+
 			"\"revalidated\" is the same page with the module's plain URL, served with no-cache and an ETag (a 304 on return). "+
-			"The Go floor, an empty Go program built as the module is, asks for its module by its version too, served as immutable, and opens no stream: "+
+			"The Go floor, a Go program built as the module is, which here only starts, asks for its module by its version too, served as immutable, and opens no stream: "+
 			"its ready is what the Go runtime costs a returning visitor before any code of the polyfill runs.\n\n", h, upperFirst(w.Title))
 		metricsTable(b, w, order, func(m metric) string { return m.Label })
 	}

@@ -377,7 +377,8 @@ const (
 	// wasm's time to the last event at most targetEventFloorRatio times
 	// the event floor's (the floor plus a real MessageEvent per event),
 	// and its ready on a cold page at most targetGoFloorRatio times the
-	// Go floor's (an empty Go program built as the module is).
+	// Go floor's (a Go program built as the module is, which only starts
+	// there).
 	targetEventFloorRatio = 1.05
 	targetGoFloorRatio    = 1.05
 	// A returning visitor (the returning workload): ready this soon
@@ -554,7 +555,7 @@ func engineTargets(rep *Report, engine string) []Target {
 	wasm, why := get("ready", "wasm", "cold")
 	floor, why2 := get("ready", goFloor, "cold")
 	if measured(goal, why, why2) {
-		detail := fmt.Sprintf("wasm %s vs the Go floor (an empty Go program) %s cold: %.2f×%s", ms(wasm), ms(floor), wasm/floor,
+		detail := fmt.Sprintf("wasm %s vs the Go floor (a Go program that only starts) %s cold: %.2f×%s", ms(wasm), ms(floor), wasm/floor,
 			reps("ready", "cold", goFloor, targetGoFloorRatio))
 		warm, why := get("ready", "wasm", "warm")
 		floorWarm, why2 := get("ready", goFloor, "warm")
@@ -637,7 +638,7 @@ func engineTargets(rep *Report, engine string) []Target {
 			detail += fmt.Sprintf("; a cold page's %s (opening no stream)", ms(cold))
 		}
 		if f, f2, ok := returns(goFloor, "ready"); ok {
-			detail += fmt.Sprintf("; the Go floor (an empty Go program) ready %s, %s on return", ms(f), ms(f2))
+			detail += fmt.Sprintf("; the Go floor (a Go program that only starts) ready %s, %s on return", ms(f), ms(f2))
 			if max(f, f2) > targetReturnReadyMs {
 				detail += ", over the target itself"
 			}

@@ -197,7 +197,7 @@ func TestTargets(t *testing.T) {
 		{"1k × 64 KiB: wasm ≤ 1.0× the fastest JS peer", "MISS", "wasm 300 ms vs fetch-event-source 250 ms: 1.20×"},
 		{"100k × 100 B through for await", "PASS", "wasm 100 ms vs eventsource 110 ms: 0.91×"},
 		{"20k × 1000 B through for await", "n/a", "workload iterate-20k not run"},
-		{"cold start", "PASS", "wasm 52.0 ms vs the Go floor (an empty Go program) 50.0 ms cold: 1.04×; warm 30.0 ms vs 20.0 ms: 1.50×"},
+		{"cold start", "PASS", "wasm 52.0 ms vs the Go floor (a Go program that only starts) 50.0 ms cold: 1.04×; warm 30.0 ms vs 20.0 ms: 1.50×"},
 		{"latency", "MISS", "wasm p99 5.00 ms vs event floor p99 4.00 ms: 1.25×"},
 		{"concurrent streams", "PASS", "wasm p50 3.00 ms vs native 2.00 ms: 1.50×"},
 		{"returning visitor: ready", "MISS", "ready 80.0 ms, 120 ms"},
@@ -307,7 +307,7 @@ func TestTargetThresholds(t *testing.T) {
 			"wasm p99 5.50 ms vs event floor p99 4.00 ms: 1.38×; met in 0 of 2 repetitions"},
 		{"one repetition: no count", "cold start",
 			map[string]map[string][]float64{"ready": {"wasm:cold": {104}, "go-floor:cold": {100}}},
-			"wasm 104 ms vs the Go floor (an empty Go program) 100 ms cold: 1.04×"},
+			"wasm 104 ms vs the Go floor (a Go program that only starts) 100 ms cold: 1.04×"},
 	} {
 		rep := sampleReport(t, tc.samples)
 		if got := targetOf(rep, "", tc.prefix); got.Detail != tc.want {
@@ -316,7 +316,7 @@ func TestTargetThresholds(t *testing.T) {
 	}
 	// The warm figures are in the detail when there are any.
 	rep := sampleReport(t, map[string]map[string][]float64{"ready": {"wasm:cold": {104}, "go-floor:cold": {100}, "wasm:warm": {40}}})
-	if got := targetOf(rep, "", "cold start"); got.Detail != "wasm 104 ms vs the Go floor (an empty Go program) 100 ms cold: 1.04×; wasm 40.0 ms warm" {
+	if got := targetOf(rep, "", "cold start"); got.Detail != "wasm 104 ms vs the Go floor (a Go program that only starts) 100 ms cold: 1.04×; wasm 40.0 ms warm" {
 		t.Errorf("cold start with wasm's warm figure only: detail %q", got.Detail)
 	}
 }
@@ -707,7 +707,7 @@ func withGoFloorReturning(samples map[string]map[string][]float64) map[string]ma
 func TestReturningGoFloor(t *testing.T) {
 	const (
 		ready      = "ready 80.0 ms, 120 ms; a cold page's 52.0 ms (opening no stream)"
-		readyFloor = "; the Go floor (an empty Go program) ready 125 ms, 110 ms on return, over the target itself"
+		readyFloor = "; the Go floor (a Go program that only starts) ready 125 ms, 110 ms on return, over the target itself"
 		first      = "wasm 200 ms, 210 ms vs native 180 ms, 170 ms: +20.0, +40.0 ms"
 		firstFloor = "; the Go floor is ready +60.0, +45.0 ms after native's first event, over the target itself"
 	)
@@ -730,7 +730,7 @@ func TestReturningGoFloor(t *testing.T) {
 	}{
 		{"with the Go floor", sampleReport(t, withGoFloorReturning(targetSamples())), ready + readyFloor, first + firstFloor},
 		{"with the Go floor within the targets", sampleReport(t, within),
-			ready + "; the Go floor (an empty Go program) ready 90.0 ms, 100 ms on return",
+			ready + "; the Go floor (a Go program that only starts) ready 90.0 ms, 100 ms on return",
 			first + "; the Go floor is ready +50.0, +50.0 ms after native's first event"},
 		{"without it", sampleReport(t, targetSamples()), ready, first},
 		{"with one return of it", sampleReport(t, partial), ready, first},

@@ -23,7 +23,7 @@ func measureSizes(cfg *config, ims []impl, notes []string) ([]FileSize, []string
 				file{"wasm", "dist/eventsource-wasm.wasm", filepath.Join(cfg.root, "dist", "eventsource-wasm.wasm")},
 				file{"wasm", "dist/eventsource-wasm.js", filepath.Join(cfg.root, "dist", "eventsource-wasm.js")})
 		case im.Name == goFloor:
-			files = append(files, file{goFloor, "empty Go program with safejs (.wasm)", filepath.Join(cfg.cacheDir, "bundles", goFloor+".wasm")})
+			files = append(files, file{goFloor, "the Go floor's program, with safejs (.wasm)", filepath.Join(cfg.cacheDir, "bundles", goFloor+".wasm")})
 		case im.Peer():
 			files = append(files, file{im.Name, "bundle of " + im.Package + " (minified)", filepath.Join(cfg.cacheDir, "bundles", im.Name+".js")})
 		}
