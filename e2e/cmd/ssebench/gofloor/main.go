@@ -15,8 +15,8 @@
 // "\n\n", never a CR), finds each line end with bytes.IndexByte, and tells
 // the page where each event's data lies; the page decodes the text once
 // and dispatches a real MessageEvent per event, as the event floor does.
-// Its time there is what a Go client costs, in an engine, over the event
-// floor's: what no Go decoder can avoid.
+// Its time there says how much of the polyfill's time in an engine Go
+// itself accounts for: the rest is the polyfill's own code.
 //
 // web/bench/adapters/go-floor.js starts it, with the name of the object to
 // register with as its first argument, and drives it.
