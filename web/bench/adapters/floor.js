@@ -1,6 +1,8 @@
 // The adapters of the two cost floors, which are not EventSources but the
 // least work that a client of a stream must do; bench.js loads this file
-// for both, and the page's impl parameter says which.
+// for both, and the page's impl parameter says which. The Go floor's page
+// loads it too, for the floors' request and the event floor's events
+// (ssebenchFloors, which go-floor.js uses).
 //
 //   floor        fetches the stream, reads the body with a reader, decodes
 //                it with a TextDecoder, and finds the end of each event by
@@ -25,20 +27,39 @@
   "use strict";
 
   const PREFIX = "data: ".length;
-  const name = new URLSearchParams(location.search).get("impl") === "event-floor" ? "event-floor" : "floor";
+  const impl = new URLSearchParams(location.search).get("impl");
+  const name = impl === "event-floor" ? "event-floor" : "floor";
+
+  // fetchStream sends the floors' request for the stream at url and
+  // returns the response, or throws if it has no body to read.
+  async function fetchStream(url, signal) {
+    const response = await fetch(url, {
+      headers: { Accept: "text/event-stream" },
+      cache: "no-store",
+      signal,
+    });
+    if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+    return response;
+  }
+
+  // dispatcher returns the event floor's function that takes one event's
+  // data, given the stream's response: it makes a real MessageEvent and
+  // dispatches it on an EventTarget whose one listener hands the data to
+  // the harness.
+  function dispatcher(response, sink) {
+    const target = new EventTarget();
+    target.addEventListener("message", (event) => sink.data(event.data));
+    const init = { data: "", lastEventId: "", origin: new URL(response.url).origin };
+    return (text, start, end) => {
+      init.data = text.slice(start, end);
+      target.dispatchEvent(new MessageEvent("message", init));
+    };
+  }
 
   // eventsOf returns the function that takes one event's data, given the
   // stream's response: it slices and reports the data, or dispatches it.
   function eventsOf(response, sink) {
-    if (name === "event-floor") {
-      const target = new EventTarget();
-      target.addEventListener("message", (event) => sink.data(event.data));
-      const init = { data: "", lastEventId: "", origin: new URL(response.url).origin };
-      return (text, start, end) => {
-        init.data = text.slice(start, end);
-        target.dispatchEvent(new MessageEvent("message", init));
-      };
-    }
+    if (name === "event-floor") return dispatcher(response, sink);
     if (sink.wantsData) return (text, start, end) => sink.data(text.slice(start, end));
     return (text, start, end) => sink.length(end - start);
   }
@@ -49,12 +70,7 @@
   // end, or an error, to ended.
   function read(url, ended, controller, handlerOf) {
     (async () => {
-      const response = await fetch(url, {
-        headers: { Accept: "text/event-stream" },
-        cache: "no-store",
-        signal: controller.signal,
-      });
-      if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
+      const response = await fetchStream(url, controller.signal);
       const event = handlerOf(response);
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
@@ -112,6 +128,11 @@
       },
     };
   }
+
+  // The Go floor's page (gofloor.html) loads this file too, for the same
+  // request and the event floor's events; its adapter is go-floor.js.
+  globalThis.ssebenchFloors = { fetchStream, dispatcher };
+  if (impl === "go-floor") return;
 
   globalThis.ssebenchAdapter = {
     name,

@@ -15,8 +15,9 @@
 // and copies each chunk into the program's memory, a piece at a time; the
 // program finds the events in it, and open decodes the text they lie in
 // with one TextDecoder call and dispatches a real MessageEvent for each on
-// an EventTarget, as the event floor does (floor.js). See bench.js for the
-// adapter interface.
+// an EventTarget, as the event floor does: it takes the floors' request and
+// the event floor's events from floor.js, which its page loads after it.
+// See bench.js for the adapter interface.
 (() => {
   "use strict";
 
@@ -61,21 +62,12 @@
     name: "go-floor",
     ready: Promise.all([started, registered]).then(() => {}),
     open(url, sink) {
+      const floors = globalThis.ssebenchFloors;
+      if (!floors) throw new Error("ssebench: /bench/adapters/floor.js did not load");
       const controller = new AbortController();
       (async () => {
-        const response = await fetch(url, {
-          headers: { Accept: "text/event-stream" },
-          cache: "no-store",
-          signal: controller.signal,
-        });
-        if (!response.ok || !response.body) throw new Error(`HTTP ${response.status}`);
-        const target = new EventTarget();
-        target.addEventListener("message", (event) => sink.data(event.data));
-        const init = { data: "", lastEventId: "", origin: new URL(response.url).origin };
-        const event = (text, start, end) => {
-          init.data = text.slice(start, end);
-          target.dispatchEvent(new MessageEvent("message", init));
-        };
+        const response = await floors.fetchStream(url, controller.signal);
+        const event = floors.dispatcher(response, sink);
         const reader = response.body.getReader();
         const decoder = new TextDecoder();
         for (;;) {
