@@ -24,6 +24,8 @@ FUZZMINIMIZE ?= 100x
 
 WASM_SOURCES := $(shell find wasm -name '*.go' -not -name '*_test.go') go.mod go.sum
 WASM_EXEC    := $(GOROOT)/lib/wasm/wasm_exec.js
+# WASM_TEST_EXEC runs a js/wasm test binary under Node.
+WASM_TEST_EXEC := $(GOROOT)/lib/wasm/go_js_wasm_exec
 
 .PHONY: all build brotli package demo test vet unit e2e deps fuzz clean
 
@@ -115,7 +117,7 @@ vet:
 # js/wasm, under Node: sse has WebAssembly of its own (lineend_wasm.s).
 unit:
 	$(GO) test -count=1 $$($(GO) list ./... | grep -v /e2e)
-	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/sse ./wasm/batch ./wasm/conn
+	GOOS=js GOARCH=wasm $(GO) test -count=1 -exec "$(WASM_TEST_EXEC)" ./wasm/sse ./wasm/batch ./wasm/conn
 
 # The e2e package runs once per engine of BROWSERS, each in a go test
 # process of its own (E2E_BROWSER); the commands and internal packages
@@ -192,7 +194,7 @@ fuzz:
 # they time the module's own code as V8 runs it, then natively.
 .PHONY: bench-go
 bench-go:
-	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -count 3 -exec "$$($(GO) env GOROOT)/lib/wasm/go_js_wasm_exec" ./wasm/sse ./wasm/conn
+	GOOS=js GOARCH=wasm $(GO) test -run '^$$' -bench . -count 3 -exec "$(WASM_TEST_EXEC)" ./wasm/sse ./wasm/conn
 	$(GO) test -run '^$$' -bench . -count 3 ./wasm/sse ./wasm/conn
 
 # soak is the long form of e2e/faults_test.go's TestFaultSoak: 1,000,000
