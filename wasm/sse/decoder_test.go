@@ -84,6 +84,12 @@ var decoderCases = []struct {
 	{"id with NUL ignored", "id: 1\ndata: a\n\nid: 2\x003\ndata: b\n\n", []string{ev("message", "a", "1"), ev("message", "b", "1")}},
 	{"id without data updates the last event ID", "id: 7\n\ndata: a\n\n", []string{ev("message", "a", "7")}},
 	{"id after data in the same event", "data: a\nid: 5\n\n", []string{ev("message", "a", "5")}},
+	{"a run of one-line events, then a named one, then more", "data: a\n\ndata:b\n\nevent: x\ndata: c\n\ndata: d\n\n",
+		[]string{ev("message", "a", ""), ev("message", "b", ""), ev("x", "c", ""), ev("message", "d", "")}},
+	{"one-line events with an id between", "data: a\n\nid: 3\n\ndata: b\n\n", []string{ev("message", "a", ""), ev("message", "b", "3")}},
+	{"a CRLF data line and an LF blank line", "data: a\r\n\ndata: b\n\r\n", []string{ev("message", "a", ""), ev("message", "b", "")}},
+	{"a CRLF data line and a CR blank line", "data: a\r\n\rdata: b\r\n\r\n", []string{ev("message", "a", ""), ev("message", "b", "")}},
+	{"a one-line event, then a data line that a comment follows", "data: a\n\ndata: b\n: c\n\n", []string{ev("message", "a", ""), ev("message", "b", "")}},
 	{"id of an incomplete event is not used", "data: a\n\nid: 9\ndata: b\n", []string{ev("message", "a", "")}},
 	{"retry", "retry: 1500\ndata: a\n\n", []string{retry(1500), ev("message", "a", "")}},
 	{"retry zero", "retry: 0\n", []string{retry(0)}},
@@ -335,3 +341,33 @@ type discard struct{}
 
 func (discard) Event(Event)         {}
 func (discard) Retry(time.Duration) {}
+
+// TestPlainEventsLimits checks that a run of one-line events, which the
+// decoder takes in one pass (plainEvents), still fails at the first event
+// over a limit, after dispatching those before it.
+func TestPlainEventsLimits(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		limits Limits
+		input  string
+		want   []string
+		err    error
+	}{
+		{"event limit", Limits{MaxEvent: 4}, "data: abcd\n\ndata:abcd\n\ndata: abcde\n\ndata: x\n\n",
+			[]string{ev("message", "abcd", ""), ev("message", "abcd", "")}, ErrEventTooLarge},
+		{"line limit", Limits{MaxLine: 9}, "data:abcd\n\ndata: abcd\n\ndata: x\n\n",
+			[]string{ev("message", "abcd", "")}, ErrLineTooLong},
+		{"CRLF, line limit", Limits{MaxLine: 9}, "data:abcd\r\n\r\ndata: abcd\r\n\r\n",
+			[]string{ev("message", "abcd", "")}, ErrLineTooLong},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := decodeChunks(t, tc.limits, tc.input)
+			if !errors.Is(err, tc.err) {
+				t.Errorf("err = %v, want %v", err, tc.err)
+			}
+			if !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("events %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
