@@ -67,7 +67,7 @@ type Builder struct {
 	general bool   // buf is in the general form; else plain (or empty)
 }
 
-var _ sse.Handler = (*Builder)(nil)
+var _ sse.RunHandler = (*Builder)(nil)
 
 // NewBuilder returns a Builder for a source whose last event ID starts as
 // id.
@@ -100,6 +100,28 @@ func (b *Builder) Event(e sse.Event) {
 	b.buf = b.buf[:n+1+len(e.Data)]
 	b.buf[n] = Separator
 	copy(b.buf[n+1:], e.Data)
+}
+
+// Run starts a run of events in the plain form, which the decoder
+// appends to the batch itself, if the batch is plain (or empty) and the
+// shim has lastEventID, the run's events' last event ID.
+func (b *Builder) Run(lastEventID []byte) (buf []byte, sep byte, ok bool) {
+	if b.general || !sameBytes(lastEventID, b.known) {
+		return nil, 0, false
+	}
+	if len(b.buf) == 0 {
+		b.buf = append(b.buf, PlainMark)
+	}
+	return b.buf, Separator, true
+}
+
+// RunDone takes back the batch with a run appended.
+func (b *Builder) RunDone(buf []byte, events int) {
+	if len(buf) == 1 {
+		// No event: the batch is empty, not a plain mark alone.
+		buf = buf[:0]
+	}
+	b.buf = buf
 }
 
 // grow makes room for at least n more bytes.

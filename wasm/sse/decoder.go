@@ -142,7 +142,8 @@ func (d *Decoder) Feed(chunk []byte, h Handler) error {
 			chunk = chunk[1:]
 		}
 	}
-	if err := d.scanLines(chunk, h); err != nil {
+	runs, _ := h.(RunHandler)
+	if err := d.scanLines(chunk, h, runs); err != nil {
 		d.failed = err
 		return err
 	}
@@ -174,16 +175,16 @@ func (d *Decoder) stripBOM(chunk []byte) (rest []byte, done bool) {
 
 // scanLines splits chunk into lines ended by CRLF, LF or CR (§9.2.6) and
 // interprets each complete one. The start of a line whose end is not in
-// chunk waits in d.line.
+// chunk waits in d.line. runs is h, if h is a RunHandler.
 //
 // Most events never reach its line-by-line loop: plainEvents takes each
 // run of one-line events first. Its rare paths are functions of their
 // own, which keeps it small for the engine's optimizing compiler (see
 // plainEvents) on streams that do reach it.
-func (d *Decoder) scanLines(chunk []byte, h Handler) error {
+func (d *Decoder) scanLines(chunk []byte, h Handler, runs RunHandler) error {
 	for len(chunk) > 0 {
 		if len(d.line) == 0 && len(d.data) == 0 {
-			if chunk = chunk[d.plainEvents(chunk, h):]; len(chunk) == 0 {
+			if chunk = chunk[d.plainEvents(chunk, h, runs):]; len(chunk) == 0 {
 				return nil
 			}
 		}
@@ -232,7 +233,9 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 // are each one data line and a blank line, both ended by LF or both by
 // CRLF, within the limits, and returns how many bytes they took. It stops
 // at anything else, which scanLines takes line by line, and may be
-// called only with no partial line and no data waiting.
+// called only with no partial line and no data waiting. When runs takes
+// the run, as the module's batch builder does, the events go to it in one
+// call (see run); else each goes to h.
 //
 // It is the module's hottest loop, and so it is small. Go compiles each
 // function to WebAssembly as a loop that dispatches to its blocks (so
@@ -242,7 +245,14 @@ func (d *Decoder) scanLines(chunk []byte, h Handler) error {
 // held this path, with its rare paths inlined, during a page's first
 // stream of 20k events, while the page waited for the network process
 // the thread competed with. This function takes it 8-10 ms.
-func (d *Decoder) plainEvents(chunk []byte, h Handler) (n int) {
+func (d *Decoder) plainEvents(chunk []byte, h Handler, runs RunHandler) (n int) {
+	if runs != nil && len(d.eventType) == 0 && len(d.idBuffer) == len(d.lastEventID) && string(d.idBuffer) == string(d.lastEventID) {
+		// Each event of the run has the type "message" and leaves the
+		// last event ID as it is.
+		if n = d.run(runs, chunk); n > 0 {
+			return n
+		}
+	}
 	for {
 		rest := chunk[n:]
 		if len(rest) < len("data:\n\n") || string(rest[:len("data:")]) != "data:" {

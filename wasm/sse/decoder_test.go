@@ -28,17 +28,61 @@ func ev(eventType, data, id string) string {
 
 func retry(ms int) string { return fmt.Sprintf("retry %v", time.Duration(ms)*time.Millisecond) }
 
-// decodeChunks feeds chunks to a fresh decoder and returns what it reported.
+// runRecorder is a recorder that takes runs of events (a RunHandler), as
+// the module's batch builder does. Its buffer starts small, so that runs
+// need it to grow.
+type runRecorder struct {
+	recorder
+	id       string // the last event ID of the run being taken
+	miscount string // a run whose event count was wrong
+}
+
+// runSeparator is what runRecorder asks for before each event's data:
+// LF, which no event of a run holds, as the builder's CR.
+const runSeparator = '\n'
+
+func (r *runRecorder) Run(lastEventID []byte) ([]byte, byte, bool) {
+	r.id = string(lastEventID)
+	buf := make([]byte, 1, 4)
+	buf[0] = 'm'
+	return buf, runSeparator, true
+}
+
+func (r *runRecorder) RunDone(buf []byte, events int) {
+	fields := strings.Split(string(buf[1:]), string(rune(runSeparator)))[1:]
+	if len(fields) != events {
+		r.miscount = fmt.Sprintf("a run of %d events reported as %d: %q", len(fields), events, buf)
+	}
+	for _, data := range fields {
+		r.got = append(r.got, ev("message", data, r.id))
+	}
+}
+
+// decodeChunks feeds chunks to a fresh decoder and returns what it
+// reported. It feeds them twice, to a Handler and to a RunHandler, and
+// fails the test if the two were told different things.
 func decodeChunks(t testing.TB, limits Limits, chunks ...string) ([]string, error) {
 	t.Helper()
-	d := &Decoder{Limits: limits}
-	r := &recorder{}
-	for _, c := range chunks {
-		if err := d.Feed([]byte(c), r); err != nil {
-			return r.got, err
+	feed := func(h Handler) error {
+		d := &Decoder{Limits: limits}
+		for _, c := range chunks {
+			if err := d.Feed([]byte(c), h); err != nil {
+				return err
+			}
 		}
+		return nil
 	}
-	return r.got, nil
+	r := &recorder{}
+	err := feed(r)
+	runs := &runRecorder{}
+	runErr := feed(runs)
+	if runs.miscount != "" {
+		t.Fatalf("chunks %q: %s", chunks, runs.miscount)
+	}
+	if !reflect.DeepEqual(runs.got, r.got) || !errors.Is(runErr, errors.Unwrap(err)) {
+		t.Fatalf("chunks %q\nto a Handler:    %q, %v\nto a RunHandler: %q, %v", chunks, r.got, err, runs.got, runErr)
+	}
+	return r.got, err
 }
 
 // decoderCases are the spec's parsing rules, one vector each. They seed the
