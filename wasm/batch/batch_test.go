@@ -200,3 +200,46 @@ func TestBuilderOnRetry(t *testing.T) {
 		t.Errorf("OnRetry heard %v, want %v", heard, want)
 	}
 }
+
+// TestBuilderRun checks the runs the decoder writes into a batch: a run
+// extends a plain batch, is refused by a general one or for another last
+// event ID, and leaves an empty batch empty when it holds no event.
+func TestBuilderRun(t *testing.T) {
+	appendRun := func(b *Builder, id string, data ...string) bool {
+		buf, sep, ok := b.Run([]byte(id))
+		if !ok {
+			return false
+		}
+		for _, d := range data {
+			buf = append(append(buf, sep), d...)
+		}
+		b.RunDone(buf, len(data))
+		return true
+	}
+	b := NewBuilder("7")
+	if !appendRun(b, "7") || b.Len() != 0 {
+		t.Fatalf("an empty run into an empty batch left %q, want nothing", b.Bytes())
+	}
+	b.Event(event("message", "a", "7"))
+	if !appendRun(b, "7", "b", "") || !appendRun(b, "7", "c") {
+		t.Fatal("a plain batch refused a run with its last event ID")
+	}
+	if got, want := string(b.Bytes()), "m\ra\rb\r\rc"; got != want {
+		t.Errorf("batch %q, want %q", got, want)
+	}
+	if appendRun(b, "8", "d") {
+		t.Error("a run with another last event ID was taken as plain")
+	}
+	b.Event(event("add", "e", "7"))
+	if appendRun(b, "7", "f") {
+		t.Error("a general batch took a run")
+	}
+	b.Next(1 << 20)
+	if !appendRun(b, "7", "g") {
+		t.Error("the next batch refused a run")
+	}
+	s := Splitter{LastEventID: "7"}
+	if records, ok := s.Split(string(b.Bytes())); !ok || !reflect.DeepEqual(records, []Record{{"message", "g", "7"}}) {
+		t.Errorf("the run's batch split into %v, %v", records, ok)
+	}
+}

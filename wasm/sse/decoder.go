@@ -237,14 +237,15 @@ func (d *Decoder) scanLines(chunk []byte, h Handler, runs RunHandler) error {
 // the run, as the module's batch builder does, the events go to it in one
 // call (see run); else each goes to h.
 //
-// It is the module's hottest loop, and so it is small. Go compiles each
-// function to WebAssembly as a loop that dispatches to its blocks (so
+// Both ways are small, for the engine's optimizing compiler. Go compiles
+// each function to WebAssembly as a loop that dispatches to its blocks (so
 // that a goroutine can be resumed anywhere), and an optimizing compiler
 // takes time by the number of those blocks. In WebKitGTK, on two cores,
-// JavaScriptCore's took 45 ms of a compiler thread for scanLines when it
-// held this path, with its rare paths inlined, during a page's first
+// JavaScriptCore's took 19-46 ms of a compiler thread for scanLines when
+// it held this path, with its rare paths inlined, during a page's first
 // stream of 20k events, while the page waited for the network process
-// the thread competed with. This function takes it 8-10 ms.
+// the thread competed with. It took 8-10 ms for the loop below, and takes
+// 2-5 ms for appendRun, which is all the module's runs need.
 func (d *Decoder) plainEvents(chunk []byte, h Handler, runs RunHandler) (n int) {
 	if runs != nil && len(d.eventType) == 0 && len(d.idBuffer) == len(d.lastEventID) && string(d.idBuffer) == string(d.lastEventID) {
 		// Each event of the run has the type "message" and leaves the
