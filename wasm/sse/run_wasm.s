@@ -14,6 +14,18 @@
 	I64Xor; \
 	I64And
 
+// PAST_OR_END sets R11 to the address n bytes past the line end, and ends
+// the run if that is past the end of chunk (from inside an If in the
+// event loop).
+#define PAST_OR_END(n) \
+	Get R8; \
+	I64Const $n; \
+	I64Add; \
+	Tee R11; \
+	Get R1; \
+	I64GtU; \
+	BrIf $2
+
 // func appendRun(buf, chunk []byte, sep byte, maxLine, maxEvent int) (n, took, events, need int)
 //
 // appendRunGo (run.go) in one loop with no calls: for each event that is
@@ -168,13 +180,7 @@ TEXT ·appendRun(SB), NOSPLIT, $0-104
 			I32Const $10
 			I32Eq
 			If
-				Get R8
-				I64Const $2
-				I64Add
-				Tee R11
-				Get R1
-				I64GtU
-				BrIf $2
+				PAST_OR_END(2)
 				Get R8
 				I32WrapI64
 				I32Load8U $1
@@ -182,13 +188,7 @@ TEXT ·appendRun(SB), NOSPLIT, $0-104
 				I32Ne
 				BrIf $2
 			Else
-				Get R8
-				I64Const $4
-				I64Add
-				Tee R11
-				Get R1
-				I64GtU
-				BrIf $2
+				PAST_OR_END(4)
 				Get R8
 				I32WrapI64
 				I32Load $0
