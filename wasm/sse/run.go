@@ -14,7 +14,8 @@ type RunHandler interface {
 	// Run returns the buffer to append a run to, and the separator to
 	// write before each event's data, for events whose last event ID is
 	// lastEventID; ok is false when the handler takes no run now, and
-	// then gets each event through Event.
+	// then gets each event through Event. The data of a run's events
+	// hold no CR or LF, so either can separate them.
 	Run(lastEventID []byte) (buf []byte, sep byte, ok bool)
 	// RunDone hands the buffer back with the run appended, which holds
 	// events events (perhaps none), in the order of the stream.
