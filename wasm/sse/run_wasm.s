@@ -29,9 +29,9 @@
 // func appendRun(buf, chunk []byte, sep byte, maxLine, maxEvent int) (n, took, events, need int)
 //
 // appendRunGo (run.go) in one loop with no calls: for each event that is
-// "data:", at most one space, a value with no CR or LF, and then LF LF or
-// CRLF CRLF, it checks the limits and the room in buf, writes sep and
-// copies the value with memory.copy. The line end is found eight bytes a
+// "data:", a value with no CR or LF (less one leading space), and then LF
+// LF or CRLF CRLF, it checks the limits and the room in buf, writes sep
+// and copies the value with memory.copy. The line end is found eight bytes a
 // step, as indexLineEnd finds it (see lineend_wasm.s).
 //
 // Registers (Go's WebAssembly locals, 64 bits): R0 the address of the
