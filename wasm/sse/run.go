@@ -48,45 +48,24 @@ func (d *Decoder) run(r RunHandler, chunk []byte) int {
 
 // appendRunGo is appendRun in Go, which the tests compare it with (see
 // run_wasm.s). It appends to buf, within its capacity, each event of
-// the run at the start of chunk as sep and its data. It returns buf's new
-// length, the bytes of chunk and the events it took, and, when it stopped
-// for want of room for the next event, the bytes that event needs (else
-// 0). A limit of 0 is none.
+// the run at the start of chunk (see oneLineEvent) as sep and its data.
+// It returns buf's new length, the bytes of chunk and the events it took,
+// and, when it stopped for want of room for the next event, the bytes
+// that event needs (else 0). A limit of 0 is none.
 func appendRunGo(buf, chunk []byte, sep byte, maxLine, maxEvent int) (n, took, events, need int) {
 	n = len(buf)
 	buf = buf[:cap(buf)]
 	for {
-		rest := chunk[took:]
-		if len(rest) < len("data:\n\n") || string(rest[:len("data:")]) != "data:" {
+		data, next, ok := oneLineEvent(chunk[took:], Limits{MaxLine: maxLine, MaxEvent: maxEvent})
+		if !ok {
 			return
 		}
-		start := len("data:")
-		if rest[start] == ' ' {
-			start++
-		}
-		end := indexLineEndGo(rest)
-		if end < 0 {
-			return
-		}
-		next := end + 2
-		if rest[end] == '\r' {
-			next = end + 4
-			if next > len(rest) || string(rest[end:next]) != "\r\n\r\n" {
-				return
-			}
-		} else if next > len(rest) || rest[end+1] != '\n' {
-			return
-		}
-		value := rest[start:end]
-		if maxLine != 0 && uint(end) > uint(maxLine) || maxEvent != 0 && uint(len(value)) > uint(maxEvent) {
-			return
-		}
-		if n+1+len(value) > len(buf) {
-			need = 1 + len(value)
+		if n+1+len(data) > len(buf) {
+			need = 1 + len(data)
 			return
 		}
 		buf[n] = sep
-		n += 1 + copy(buf[n+1:], value)
+		n += 1 + copy(buf[n+1:], data)
 		events++
 		took += next
 	}
