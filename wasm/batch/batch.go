@@ -79,7 +79,7 @@ func NewBuilder(id string) *Builder {
 //
 // Most events of the usual stream come in runs instead (see Run). An
 // event that comes here is kept small for the engine's optimizing
-// compiler as much as for speed (see sse.Decoder's plainEvents): in the
+// compiler as much as for speed (see sse.Decoder's run): in the
 // plain form it makes one call, to copy its data, and growing the buffer
 // and the general form are functions of their own. With them inlined,
 // JavaScriptCore's compiler took 20-61 ms of a thread for Event during a

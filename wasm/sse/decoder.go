@@ -177,14 +177,19 @@ func (d *Decoder) stripBOM(chunk []byte) (rest []byte, done bool) {
 // interprets each complete one. The start of a line whose end is not in
 // chunk waits in d.line. runs is h, if h is a RunHandler.
 //
-// Most events never reach its line-by-line loop: plainEvents takes each
-// run of one-line events first. Its rare paths are functions of their
-// own, which keeps it small for the engine's optimizing compiler (see
-// plainEvents) on streams that do reach it.
+// When h is a RunHandler, as the module's batch builder is, most events
+// never reach its line-by-line loop: each run of one-line events goes to
+// h in one call first (see run). The loop's rare paths are functions of
+// their own, which keeps it small for the engine's optimizing compiler
+// (see run) on streams that do reach it.
 func (d *Decoder) scanLines(chunk []byte, h Handler, runs RunHandler) error {
 	for len(chunk) > 0 {
-		if len(d.line) == 0 && len(d.data) == 0 {
-			if chunk = chunk[d.plainEvents(chunk, h, runs):]; len(chunk) == 0 {
+		if runs != nil && len(d.line) == 0 && len(d.data) == 0 && len(d.eventType) == 0 && startsDataLine(chunk) &&
+			len(d.idBuffer) == len(d.lastEventID) && string(d.idBuffer) == string(d.lastEventID) {
+			// A run may start here: its events have the type "message"
+			// and leave the last event ID as it is. (Checked in place, not
+			// in a call, as at each line of events with an ID or a type.)
+			if chunk = chunk[d.run(runs, chunk):]; len(chunk) == 0 {
 				return nil
 			}
 		}
@@ -227,69 +232,6 @@ func (d *Decoder) scanLines(chunk []byte, h Handler, runs RunHandler) error {
 		}
 	}
 	return nil
-}
-
-// plainEvents dispatches the run of events at the start of chunk that
-// are each one data line and a blank line, both ended by LF or both by
-// CRLF, within the limits, and returns how many bytes they took. It stops
-// at anything else, which scanLines takes line by line, and may be
-// called only with no partial line and no data waiting. When runs takes
-// the run, as the module's batch builder does, the events go to it in one
-// call (see run); else each goes to h.
-//
-// Both ways are small, for the engine's optimizing compiler. Go compiles
-// each function to WebAssembly as a loop that dispatches to its blocks (so
-// that a goroutine can be resumed anywhere), and an optimizing compiler
-// takes time by the number of those blocks. In WebKitGTK, on two cores,
-// JavaScriptCore's took 19-46 ms of a compiler thread for scanLines when
-// it held this path, with its rare paths inlined, during a page's first
-// stream of 20k events, while the page waited for the network process
-// the thread competed with. It took 8-10 ms for this function when its
-// loop took all the module's runs, and takes 2-5 ms for appendRun, which
-// takes them now.
-func (d *Decoder) plainEvents(chunk []byte, h Handler, runs RunHandler) (n int) {
-	if runs != nil && len(d.eventType) == 0 && len(d.idBuffer) == len(d.lastEventID) && string(d.idBuffer) == string(d.lastEventID) {
-		// Each event of the run has the type "message" and leaves the
-		// last event ID as it is.
-		if n = d.run(runs, chunk); n > 0 {
-			return n
-		}
-	}
-	for {
-		value, next, ok := oneLineEvent(chunk[n:], d.Limits)
-		if !ok {
-			return n
-		}
-		d.dispatchData(h, value)
-		n += next
-	}
-}
-
-// oneLineEvent reports whether rest starts with an event that is one data
-// line and a blank line, both ended by LF or both by CRLF, within the
-// limits, and returns its data and its length in bytes.
-func oneLineEvent(rest []byte, limits Limits) (data []byte, n int, ok bool) {
-	if len(rest) < len("data:\n\n") || string(rest[:len("data:")]) != "data:" {
-		return nil, 0, false
-	}
-	end := indexLineEnd(rest)
-	if end < 0 {
-		return nil, 0, false
-	}
-	n = end + 2 // past the blank line's LF
-	if rest[end] == '\r' {
-		n = end + 4 // past CRLF CRLF
-		if n > len(rest) || string(rest[end:n]) != "\r\n\r\n" {
-			return nil, 0, false
-		}
-	} else if n > len(rest) || rest[end+1] != '\n' {
-		return nil, 0, false
-	}
-	data = fieldValue(rest[len("data:"):end])
-	if limits.MaxLine > 0 && end > limits.MaxLine || limits.MaxEvent > 0 && len(data) > limits.MaxEvent {
-		return nil, 0, false
-	}
-	return data, n, true
 }
 
 // completeLine returns the whole of a line whose end is in the chunk and

@@ -386,10 +386,11 @@ type discard struct{}
 func (discard) Event(Event)         {}
 func (discard) Retry(time.Duration) {}
 
-// TestPlainEventsLimits checks that a run of one-line events, which the
-// decoder takes in one pass (plainEvents), still fails at the first event
-// over a limit, after dispatching those before it.
-func TestPlainEventsLimits(t *testing.T) {
+// TestRunLimits checks that a run of one-line events, which the
+// decoder hands a RunHandler in one pass (run), still fails at the first
+// event over a limit, after dispatching those before it, to a Handler and
+// to a RunHandler alike (see decodeChunks).
+func TestRunLimits(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		limits Limits
