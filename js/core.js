@@ -266,9 +266,11 @@ function eventSourceWasm(setup) {
     loadingSince = why;
     load().then(
       () => {
+        const waiting = queued.size > 0;
         for (const source of queued) startSource(source);
         queued.clear();
         settleReady.resolve();
+        if (!waiting) setTimeout(warmUp, 0);
       },
       (err) => {
         loadError = err;
@@ -333,6 +335,36 @@ function eventSourceWasm(setup) {
     go = await registered;
     nextAddress = go.next;
     delete runtimeOwn[HOST];
+  }
+
+  // --- Warming up ----------------------------------------------------------
+
+  // Chromium compiles each function of a WebAssembly module at its first
+  // call, on the main thread. The first source of a page calls about a
+  // hundred of the module's functions for the first time (91 KB of code),
+  // between its response and its first events: its first event came 6–15
+  // ms after the server sent it, where the event floor's came in 1–3 ms,
+  // and the events right behind it queued (docs/performance.md, round 13).
+  // So when the module is ready and no source is waiting for it, warmUp
+  // runs one source's whole course in a task of its own: WARM_UP_STREAM,
+  // read from memory, through every kind of line. It makes no request and
+  // no event, and it is not a WasmEventSource: a page cannot see it. A
+  // page that makes a source before the module is ready gains nothing, and
+  // pays nothing: its source warms the module itself.
+  const WARM_UP_STREAM = ":\nretry: 3000\nid: 1\nevent: e\ndata: a\ndata: b\n\ndata: c\n\ndata: d\n\ndata: e\r\n\r\n";
+
+  function warmUp() {
+    if (!go || live.size > 0 || beginQueue.length > 0 || typeof Response !== "function") return;
+    const response = new Response(WARM_UP_STREAM, { headers: { "Content-Type": "text/event-stream" } });
+    const port = { dispatch() {}, stalled: false, resume: null };
+    go.open({
+      connect: () => Promise.resolve(response),
+      read: (reader, address, capacity, id, onError) => readOn(reader, address, capacity, id, onError, port),
+      abort() {},
+      opened() {},
+      dispatch: port.dispatch,
+      failed() {},
+    }, STREAM_URL, { once: true });
   }
 
   // describeError says what an error is, with its cause: Node's fetch()
