@@ -17,10 +17,9 @@ import (
 // imports it: importing does nothing and prints nothing, and making a
 // source fails with an error that says why.
 
-// nodeProbe wraps fetch() and the console, imports the module, lets two
-// turns of the event loop pass and reports what the import did; then it
-// makes sources (see nodeResult) and writes the report as JSON.
-const nodeProbe = `
+// nodeWatch, the start of a Node probe, wraps fetch() and the console:
+// calls lists each request and each line written to the console.
+const nodeWatch = `
 const calls = [];
 const nodeFetch = globalThis.fetch;
 globalThis.fetch = (input, init) => {
@@ -30,6 +29,12 @@ globalThis.fetch = (input, init) => {
 for (const name of ["log", "info", "warn", "error", "debug"]) {
   console[name] = (...args) => calls.push("console." + name + " " + args.join(" "));
 }
+`
+
+// nodeProbe wraps fetch() and the console (nodeWatch), imports the module,
+// lets two turns of the event loop pass and reports what the import did;
+// then it makes sources (see nodeResult) and writes the report as JSON.
+const nodeProbe = nodeWatch + `
 const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
 if (process.env.CASE === "missing") {
   delete globalThis.WebAssembly;
@@ -125,15 +130,22 @@ func runNode(t *testing.T, environ []string, args ...string) (stdout, stderr str
 	return out.String(), errOut.String()
 }
 
-// TestModuleInNode checks dist/eventsource-wasm.mjs in Node, as a page's
-// server-side rendering imports it.
-func TestModuleInNode(t *testing.T) {
-	t.Parallel()
+// nodeModule begins a test in Node, which runs once, not in each engine,
+// and needs the built module: it returns the file URL of the ES module.
+func nodeModule(t *testing.T) string {
+	t.Helper()
 	onceForAllEngines(t, "it runs Node, no browser")
 	if env.polyfillErr != nil {
 		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
 	}
-	moduleURL := "file://" + filepath.Join(env.root, "dist", "eventsource-wasm.mjs")
+	return "file://" + filepath.Join(env.root, "dist", "eventsource-wasm.mjs")
+}
+
+// TestModuleInNode checks dist/eventsource-wasm.mjs in Node, as a page's
+// server-side rendering imports it.
+func TestModuleInNode(t *testing.T) {
+	t.Parallel()
+	moduleURL := nodeModule(t)
 
 	t.Run("import", func(t *testing.T) {
 		t.Parallel()

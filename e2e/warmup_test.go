@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -11,19 +10,10 @@ import (
 // warmUpProbe loads the module in Node, from the reference server, and
 // waits until it is ready and has been idle for a while. With SOURCE set it
 // then opens one source and takes three events from it. It reports the
-// fetch() calls and console output of the whole run; V8 reports each
-// function it compiles (--trace-wasm-compilation-times): with Liftoff, at
-// its first call, and later with TurboFan if it runs hot.
-const warmUpProbe = `
-const calls = [];
-const nodeFetch = globalThis.fetch;
-globalThis.fetch = (input, init) => {
-  calls.push("fetch " + String(input instanceof Request ? input.url : input));
-  return nodeFetch(input, init);
-};
-for (const name of ["log", "info", "warn", "error", "debug"]) {
-  console[name] = (...args) => calls.push("console." + name + " " + args.join(" "));
-}
+// fetch() calls and console output of the whole run (nodeWatch); V8
+// reports each function it compiles (--trace-wasm-compilation-times): with
+// Liftoff, at its first call, and later with TurboFan if it runs hot.
+const warmUpProbe = nodeWatch + `
 const m = await import(process.env.MODULE_URL);
 m.configure({ wasmURL: process.env.SERVER_URL + "/dist/eventsource-wasm.wasm" });
 await m.ready;
@@ -50,11 +40,7 @@ process.stdout.write(JSON.stringify(out) + "\n", () => process.exit(0));
 // without the warm-up about a hundred are.
 func TestWarmUp(t *testing.T) {
 	t.Parallel()
-	onceForAllEngines(t, "it runs Node, no browser")
-	if env.polyfillErr != nil {
-		t.Fatalf("cannot test WasmEventSource: %v", env.polyfillErr)
-	}
-	moduleURL := "file://" + filepath.Join(env.root, "dist", "eventsource-wasm.mjs")
+	moduleURL := nodeModule(t)
 	type result struct {
 		Calls    []string `json:"calls"`
 		Events   []string `json:"events"`
