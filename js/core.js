@@ -343,8 +343,8 @@ function eventSourceWasm(setup) {
   // call, on the main thread. The first source of a page calls about a
   // hundred of the module's functions for the first time (91 KB of code),
   // between its response and its first events: its first event came 6–15
-  // ms after the server sent it, where the event floor's came in 1–3 ms,
-  // and the events right behind it queued (docs/performance.md, round 13).
+  // ms after the server sent it, against 1–8 ms for the event floor's, and
+  // the events right behind it queued (docs/performance.md, round 13).
   // So when the module is ready and no source is waiting for it, warmUp
   // runs one source's whole course in a task of its own: WARM_UP_STREAM,
   // read from memory, through every kind of line. It makes no request and
