@@ -354,7 +354,7 @@ function eventSourceWasm(setup) {
   const WARM_UP_STREAM = ":\nretry: 3000\nid: 1\nevent: e\ndata: a\ndata: b\n\ndata: c\n\ndata: d\n\ndata: e\r\n\r\n";
 
   function warmUp() {
-    if (!go || live.size > 0 || beginQueue.length > 0 || typeof Response !== "function") return;
+    if (!go || live.size > 0 || beginQueue.length > 0) return;
     const response = new Response(WARM_UP_STREAM, { headers: { "Content-Type": "text/event-stream" } });
     const port = { dispatch() {}, stalled: false, resume: null };
     go.open({
