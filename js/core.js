@@ -266,11 +266,10 @@ function eventSourceWasm(setup) {
     loadingSince = why;
     load().then(
       () => {
-        const waiting = queued.size > 0;
         for (const source of queued) startSource(source);
         queued.clear();
         settleReady.resolve();
-        if (!waiting) setTimeout(warmUp, 0);
+        setTimeout(warmUp, 0);
       },
       (err) => {
         loadError = err;
@@ -345,12 +344,12 @@ function eventSourceWasm(setup) {
   // between its response and its first events: its first event came 6–15
   // ms after the server sent it, against 1–8 ms for the event floor's, and
   // the events right behind it queued (docs/performance.md, round 13).
-  // So when the module is ready and no source is waiting for it, warmUp
-  // runs one source's whole course in a task of its own: WARM_UP_STREAM,
-  // read from memory, through every kind of line. It makes no request and
-  // no event, and it is not a WasmEventSource: a page cannot see it. A
-  // page that makes a source before the module is ready gains nothing, and
-  // pays nothing: its source warms the module itself.
+  // So in the task after the module is ready, unless a source is open or
+  // about to open by then, warmUp runs one source's whole course:
+  // WARM_UP_STREAM, read from memory, through every kind of line. It makes
+  // no request and no event, and it is not a WasmEventSource: a page cannot
+  // see it. A page that makes a source before the module is ready gains
+  // nothing, and pays nothing: its source warms the module itself.
   const WARM_UP_STREAM = ":\nretry: 3000\nid: 1\nevent: e\ndata: a\ndata: b\n\ndata: c\n\ndata: d\n\ndata: e\r\n\r\n";
 
   function warmUp() {
