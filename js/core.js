@@ -600,18 +600,27 @@ function eventSourceWasm(setup) {
   // copy them once more.
   //
   // It returns what the module reads from: an object whose getReader()
-  // gives a reader with read() alone, which resolves with {done, value} as
-  // a stream's reader does. A ReadableStream in its place cost each chunk
-  // a pull, an enqueue and their promises more.
+  // gives a reader with take(deliver, onError) alone. take hands the next
+  // chunk to deliver, or null at the body's end, or the body's failure to
+  // onError, always after take has returned. A chunk that comes while the
+  // module waits for one goes straight to deliver, in the microtask that
+  // read it: a stream reader's read() would cost each chunk a promise or
+  // two more and their reaction jobs, which in a stream of small chunks
+  // were most of what happened between the network and the module.
   function eagerBody(body) {
     const reader = body.getReader();
     const queue = [];
     let queued = 0;
     let ended = false;
     let failure = null;
-    let wakeReader = null; // the module's read, waiting for bytes
+    let waiting = null; // the module's take, waiting for bytes: [deliver, onError]
     let wakePump = null; // the pump, waiting for room
-    const wake = (f) => f && f();
+    const settle = () => {
+      const [deliver, onError] = waiting;
+      waiting = null;
+      if (failure) onError(failure);
+      else deliver(null);
+    };
     (async () => {
       try {
         for (;;) {
@@ -621,33 +630,51 @@ function eventSourceWasm(setup) {
           if (!(value instanceof Uint8Array)) {
             throw new TypeError("the response body gave a chunk that is not a Uint8Array");
           }
-          queue.push(value);
-          queued += value.byteLength;
-          wake(wakeReader);
-          wakeReader = null;
+          if (waiting) {
+            const [deliver] = waiting;
+            waiting = null;
+            deliverOutside(deliver, value);
+          } else {
+            queue.push(value);
+            queued += value.byteLength;
+          }
         }
       } catch (err) {
         failure = err || new TypeError("network error");
       }
       ended = true;
-      wake(wakeReader);
-      wakeReader = null;
+      if (waiting) settle();
     })();
     const queueReader = {
-      async read() {
-        while (queue.length === 0 && !ended) await new Promise((resolve) => { wakeReader = resolve; });
+      take(deliver, onError) {
         if (queue.length > 0) {
           const value = queue.shift();
           queued -= value.byteLength;
-          wake(wakePump);
-          wakePump = null;
-          return { done: false, value };
+          if (wakePump) {
+            wakePump();
+            wakePump = null;
+          }
+          queueMicrotask(() => deliver(value));
+          return;
         }
-        if (failure) throw failure;
-        return { done: true, value: undefined };
+        waiting = [deliver, onError];
+        if (ended) queueMicrotask(settle);
       },
     };
     return { getReader: () => queueReader };
+  }
+
+  // deliverOutside calls deliver(value) for eagerBody's pump, so that
+  // what deliver throws is reported as uncaught, as it would be from a
+  // microtask of its own, and never taken for the body's failure.
+  function deliverOutside(deliver, value) {
+    try {
+      deliver(value);
+    } catch (err) {
+      queueMicrotask(() => {
+        throw err;
+      });
+    }
   }
 
   // What readInto reports instead of a number of bytes.
@@ -658,7 +685,8 @@ function eventSourceWasm(setup) {
 
   // readInto reads the next bytes of a body for the module: it writes at
   // most capacity of them into the module's memory at address, from the
-  // rest of the last chunk or else from the reader's next chunk, then tells
+  // rest of the last chunk or else from the reader's next chunk (its take,
+  // for a response body that eagerBody reads; else its read), then tells
   // the module's read id their number, END_OF_BODY, or INVALID_CHUNK for a
   // chunk that is not a Uint8Array (a stream given to fromReadableStream
   // may hold anything), through its exported function readDone: a plain
@@ -671,6 +699,12 @@ function eventSourceWasm(setup) {
     if (rest) {
       unread.delete(reader);
       queueMicrotask(() => done(reader, id, onError, port, copyIn(reader, rest, address, capacity)));
+      return;
+    }
+    if (reader.take) {
+      reader.take((value) => {
+        done(reader, id, onError, port, value === null ? END_OF_BODY : copyIn(reader, value, address, capacity));
+      }, onError);
       return;
     }
     reader.read().then(({ done: end, value }) => {
