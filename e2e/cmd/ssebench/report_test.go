@@ -218,6 +218,26 @@ func TestTargets(t *testing.T) {
 	}
 }
 
+// A miss of the concurrent streams' target names the event floor's median
+// against native's, and a pass does not.
+func TestConcurrentMissNamesEventFloor(t *testing.T) {
+	for _, tc := range []struct {
+		wasm         float64
+		status, want string
+	}{
+		{6, "MISS", "wasm p50 6.00 ms vs native 2.00 ms: 3.00×; the event floor p50 5.00 ms: 2.50× native's"},
+		{3, "PASS", "wasm p50 3.00 ms vs native 2.00 ms: 1.50×"},
+	} {
+		rep := sampleReport(t, map[string]map[string][]float64{
+			"concurrent": {"wasm:p50": {tc.wasm}, "native:p50": {2}, "event-floor:p50": {5}},
+		})
+		got := targetOf(rep, "", "concurrent streams")
+		if got.Status != tc.status || got.Detail != tc.want {
+			t.Errorf("wasm p50 %v: %s — %s, want %s — %s", tc.wasm, got.Status, got.Detail, tc.status, tc.want)
+		}
+	}
+}
+
 // The Go floor starts in the ready and returning workloads, and streams in
 // the EventSource API's throughput workloads, which its page drives as the
 // event floor's; it has no iterator, and opens no streams elsewhere.
