@@ -357,7 +357,7 @@ function eventSourceWasm(setup) {
     const response = new Response(WARM_UP_STREAM, { headers: { "Content-Type": "text/event-stream" } });
     const port = { dispatch() {}, stalled: false, resume: null };
     go.open({
-      connect: () => Promise.resolve(response),
+      connect: () => Promise.resolve(responseHead(response)),
       read: (reader, address, capacity, id, onError) => readOn(reader, address, capacity, id, onError, port),
       abort() {},
       opened() {},
@@ -537,7 +537,12 @@ function eventSourceWasm(setup) {
       signal,
     };
     if (body != null) init.body = body;
-    const response = await (o.fetch ? o.fetch(url, init) : fetch(url, init));
+    return responseHead(await (o.fetch ? o.fetch(url, init) : fetch(url, init)));
+  }
+
+  // responseHead is what the module takes of a response: its head, and its
+  // body as eagerBody reads it.
+  function responseHead(response) {
     return {
       status: response.status,
       statusText: response.statusText,
@@ -686,7 +691,8 @@ function eventSourceWasm(setup) {
   // readInto reads the next bytes of a body for the module: it writes at
   // most capacity of them into the module's memory at address, from the
   // rest of the last chunk or else from the reader's next chunk (its take,
-  // for a response body that eagerBody reads; else its read), then tells
+  // for a response body, which eagerBody reads; its read, for the stream of
+  // fromReadableStream), then tells
   // the module's read id their number, END_OF_BODY, or INVALID_CHUNK for a
   // chunk that is not a Uint8Array (a stream given to fromReadableStream
   // may hold anything), through its exported function readDone: a plain
