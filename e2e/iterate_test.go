@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strconv"
 	"testing"
+
+	"github.com/eventsource-wasm/eventsource-wasm/server/scenario"
 )
 
 // The tests of for await (const message of source) (issue #15; js/core.js,
@@ -99,6 +101,35 @@ func TestIterateAcrossReconnections(t *testing.T) {
 	}
 	if reqs := waitInactive(t, session, 4); len(reqs) != 4 {
 		t.Errorf("requests %s; want 4", requestsString(reqs))
+	}
+}
+
+// TestIterateLongEvents checks that a loop yields events of several KB,
+// several to a chunk, whole and in order, in the batches of messages alone
+// and in those of named events with IDs: the shim cuts such batches apart
+// with indexOf rather than split (fieldsOf). The stream is the scenario
+// long-events-batch, whose events the catalogue lists.
+func TestIterateLongEvents(t *testing.T) {
+	t.Parallel()
+	sc, ok := scenario.Lookup("long-events-batch")
+	if !ok {
+		t.Fatal("no scenario long-events-batch")
+	}
+	ctx := openPage(t, "wasm.html")
+	res := evaluate[iterated](t, ctx, iterateJS(`new WasmEventSource(`+js(scenarioURL(sc.Name, newSession(t)))+`)`,
+		`if (messages.length === `+fmt.Sprint(len(sc.Expect))+`) break;`))
+	if len(res.Messages) != len(sc.Expect) || res.Thrown != nil {
+		t.Fatalf("the loop got %d messages (thrown: %+v), want %d", len(res.Messages), res.Thrown, len(sc.Expect))
+	}
+	for i, want := range sc.Expect {
+		got := res.Messages[i]
+		if got.Type != want.Type || got.Data != want.Data || got.LastEventID != want.LastEventID || !got.Plain {
+			t.Errorf("message %d: type %q, %d bytes of data, lastEventId %q; want type %q, %d bytes, lastEventId %q (data equal: %v)",
+				i+1, got.Type, len(got.Data), got.LastEventID, want.Type, len(want.Data), want.LastEventID, got.Data == want.Data)
+		}
+	}
+	if res.ReadyState != 2 {
+		t.Errorf("readyState %d after break, want 2", res.ReadyState)
 	}
 }
 

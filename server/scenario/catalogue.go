@@ -425,6 +425,7 @@ func catalogue() []Scenario {
 
 		// Volume.
 		longLine(),
+		longEventsBatch(),
 		manyTinyEvents(),
 	}, moreScenarios()...)
 }
@@ -463,6 +464,30 @@ func longLine() Scenario {
 		Responses:   []Response{held(cs)},
 		Client:      Client{CloseAfter: 1},
 		Expect:      []Event{message(data, "")},
+	}
+}
+
+// longEventsBatch is events of 2.5 to 5 KB, several to a chunk: messages
+// alone (one with no data but an empty line, one of two lines), then
+// named events with IDs and a retry between them, then short messages
+// before a long one.
+func longEventsBatch() Scenario {
+	p := pattern
+	return Scenario{
+		Name: "long-events-batch",
+		Description: "Events of 2.5 to 5 KB, several to a chunk: messages alone, then named events with IDs and a retry, " +
+			"then short messages before a long one; every one is dispatched whole, in order.",
+		Responses: []Response{held(chunks(
+			"data: "+p(3000)+"\n\ndata: "+p(3100)+"\n\ndata:\n\ndata: "+p(3200)+"\ndata: "+p(100)+"\n\n",
+			"event: add\nid: 7\ndata: "+p(2500)+"\n\nretry: 5000\n\ndata: "+p(2600)+"\n\nevent: remove\nid: 8\ndata: "+p(2700)+"\ndata: "+p(2800)+"\n\n",
+			"data: a\n\ndata: b\n\ndata: c\n\ndata: "+p(5000)+"\n\n",
+		))},
+		Client: Client{Events: []string{"add", "remove"}, CloseAfter: 11},
+		Expect: []Event{
+			message(p(3000), ""), message(p(3100), ""), message("", ""), message(p(3200)+"\n"+p(100), ""),
+			typed("add", p(2500), "7"), message(p(2600), "7"), typed("remove", p(2700)+"\n"+p(2800), "8"),
+			message("a", "8"), message("b", "8"), message("c", "8"), message(p(5000), "8"),
+		},
 	}
 }
 

@@ -57,7 +57,7 @@ func TestCatalogueNames(t *testing.T) {
 		"invalid-utf8", "one-byte-chunks", "comments", "data-no-space", "field-no-colon",
 		"unknown-fields", "id-with-nul", "empty-id-resets", "retry-non-digits",
 		"empty-data-no-dispatch", "incomplete-event-discarded", "event-message-explicit",
-		"unicode", "long-line", "many-tiny-events", "trailing-lf-data",
+		"unicode", "long-line", "long-events-batch", "many-tiny-events", "trailing-lf-data",
 	}
 	urlSafe := regexp.MustCompile(`^[a-z0-9]+(-[a-z0-9]+)*$`)
 	seen := map[string]bool{}

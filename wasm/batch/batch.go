@@ -5,9 +5,10 @@
 // Crossing the Go/JavaScript boundary costs far more than decoding an event,
 // so the WASM module hands the JavaScript shim one batch per chunk, never one
 // call per event. The format is chosen so that JavaScript can take a batch
-// apart with one String.prototype.split on CR, which never occurs in a
-// field: it ends a line in an event stream, and data lines are joined with
-// LF. A batch has one of two forms.
+// apart at its CRs, with one String.prototype.split (or, where fields are
+// long, indexOf): CR never occurs in a field, as it ends a line in an
+// event stream and data lines are joined with LF. A batch has one of two
+// forms.
 //
 // The general form is a record of three fields per event:
 //
@@ -28,9 +29,9 @@
 //
 //	plain = PlainMark 1*(CR data)
 //
-// so that the split makes one string per event instead of three, and the
-// shim compares no types or IDs. Its first field, PlainMark, tells the forms
-// apart.
+// so that taking it apart makes one string per event instead of three,
+// and the shim compares no types or IDs. Its first field, PlainMark, tells
+// the forms apart.
 package batch
 
 import (
