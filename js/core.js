@@ -782,24 +782,30 @@ function eventSourceWasm(setup) {
 
   // --- Taking a batch apart ----------------------------------------------
 
-  // A batch's first fields longer than this on average, fieldsOf cuts out
-  // with indexOf.
-  const LONG_FIELD = 512;
+  // A batch with a field this long among its first four, fieldsOf cuts
+  // apart with indexOf.
+  const LONG_FIELD = 1024;
 
   // fieldsOf returns the fields of a batch, the text between its CRs, as
   // text.split("\r") does (see #dispatch and wasm/batch). split is the
-  // quickest on short fields, but on fields of 4 KiB and more
-  // JavaScriptCore's took over 20 times as long as cutting them out with
-  // indexOf and slice, and SpiderMonkey's 6 to 11 times as long from 1 KiB
-  // (docs/performance.md, round 15). A batch's events are mostly of one
-  // size, so its first four fields choose.
+  // quickest on short fields, but JavaScriptCore's took 15 to 36 times as
+  // long as cutting the fields out with indexOf and slice once they were
+  // 3,000 characters or more, and SpiderMonkey's 2 to 11 times as long from
+  // 1,500 (docs/performance.md, round 15). The first four fields hold an
+  // event's data in either form of batch, and a batch's events are mostly
+  // of one size, so they choose.
   function fieldsOf(text) {
-    let fourth = -1;
+    let from = 0;
     for (let k = 0; k < 4; k++) {
-      fourth = text.indexOf("\r", fourth + 1);
-      if (fourth === -1) break;
+      const end = text.indexOf("\r", from);
+      if (end === -1 || end - from >= LONG_FIELD) return cutAtCRs(text);
+      from = end + 1;
     }
-    if (fourth !== -1 && fourth < 4 * LONG_FIELD) return text.split("\r");
+    return text.split("\r");
+  }
+
+  // cutAtCRs is text.split("\r") made of indexOf and slice.
+  function cutAtCRs(text) {
     const fields = [];
     let from = 0;
     for (let end; (end = text.indexOf("\r", from)) !== -1; from = end + 1) fields.push(text.slice(from, end));
