@@ -468,7 +468,7 @@ func longLine() Scenario {
 }
 
 // longEventsBatch is events of 2.5 to 5 KB, several to a chunk: messages
-// alone (one with no data but an empty line, one of two lines), then
+// alone (one of them with empty data, one of two lines), then
 // named events with IDs and a retry between them, then short messages
 // before a long one.
 func longEventsBatch() Scenario {
