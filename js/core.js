@@ -788,7 +788,7 @@ function eventSourceWasm(setup) {
 
   // fieldsOf returns the fields of a batch, the text between its CRs, as
   // text.split("\r") does (see #dispatch and wasm/batch). split is the
-  // quickest on short fields, but JavaScriptCore's took 15 to 36 times as
+  // quickest on short fields, but JavaScriptCore's took 15 to 40 times as
   // long as cutting the fields out with indexOf and slice once they were
   // 3,000 characters or more, and SpiderMonkey's 2 to 11 times as long from
   // 1,500 (docs/performance.md, round 15). The first four fields hold an
